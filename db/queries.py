@@ -1,0 +1,196 @@
+"""The reads the pages need, named by what they return. Lists are keyset-paginated so a
+page costs the same at row 10 as at row 1,000,000."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from db.tables import Attachment, Complaint, ComplaintEvent, Department, Notification, User
+from portal.contact import normalize_phone
+from portal.numbering import parse_number
+from portal.workflow import DEPARTMENT_OPEN, Status
+
+PAGE_SIZE = 25
+# Columns a list row shows; never the whole record.
+LIST_COLUMNS = (
+    Complaint.id,
+    Complaint.number,
+    Complaint.status,
+    Complaint.grade,
+    Complaint.urgent,
+    Complaint.is_second,
+    Complaint.received_at,
+    Complaint.logged_at,
+    Complaint.category,
+    Complaint.channel,
+    Complaint.customer_name,
+    Complaint.customer_phone,
+    Complaint.customer_email,
+    Complaint.department,
+    Complaint.description,
+)
+
+
+async def departments() -> list[dict]:
+    return await Department.select().order_by(Department.id)
+
+
+async def department_codes() -> set[str]:
+    return {d["code"] for d in await Department.select(Department.code)}
+
+
+async def complaint_by_number(number: str) -> dict | None:
+    return await Complaint.select().where(Complaint.number == number).first()
+
+
+async def history_of(complaint_id: int) -> list[dict]:
+    return await (
+        ComplaintEvent.select(
+            ComplaintEvent.id,
+            ComplaintEvent.at,
+            ComplaintEvent.action,
+            ComplaintEvent.from_status,
+            ComplaintEvent.to_status,
+            ComplaintEvent.note,
+            ComplaintEvent.changes,
+            ComplaintEvent.actor.display_name.as_alias("actor_name"),
+        )
+        .where(ComplaintEvent.complaint == complaint_id)
+        .order_by(ComplaintEvent.id)
+    )
+
+
+async def attachments_of(complaint_id: int) -> list[dict]:
+    return await Attachment.select().where(Attachment.complaint == complaint_id).order_by(
+        Attachment.id
+    )
+
+
+async def user_names(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = await User.select(User.id, User.display_name).where(User.id.is_in(list(ids)))
+    return {r["id"]: r["display_name"] for r in rows}
+
+
+async def linked_complaints(complaint: dict) -> list[dict]:
+    """The earlier complaint it repeats, the original it duplicates, and later repeats of it."""
+    numbers = [n for n in (complaint["previous_number"], complaint["duplicate_of"]) if n]
+    where = Complaint.previous_number == complaint["number"]
+    if numbers:
+        where = where | Complaint.number.is_in(numbers)
+    return await (
+        Complaint.select(Complaint.number, Complaint.status, Complaint.received_at,
+                         Complaint.previous_number)
+        .where(where)
+        .order_by(Complaint.id)
+        .limit(20)
+    )
+
+
+async def earlier_complaint(phone: str, email: str, since, exclude_id: int | None = None):
+    """DOMAIN §4: the latest complaint from the same phone or email since `since`."""
+    conditions = []
+    if phone:
+        conditions.append(Complaint.customer_phone == normalize_phone(phone))
+    if email:
+        conditions.append(Complaint.customer_email == email.strip())
+    if not conditions:
+        return None
+    match = conditions[0]
+    for extra in conditions[1:]:
+        match = match | extra
+    query = Complaint.select(Complaint.id, Complaint.number, Complaint.received_at,
+                             Complaint.status).where(match & (Complaint.logged_at >= since))
+    if exclude_id:
+        query = query.where(Complaint.id != exclude_id)
+    return await query.order_by(Complaint.id, ascending=False).first()
+
+
+@dataclass
+class ListFilter:
+    department: str | None = None
+    status: str = "open"  # "open", "all", or a Status value
+    grade: str = ""
+    urgent: bool = False
+    q: str = ""
+    before: int | None = None  # keyset cursor: rows with a smaller id
+    logged_by: int | None = None
+    statuses: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _search_condition(q: str):
+    q = q.strip()
+    if parse_number(q):
+        return Complaint.number == q.upper()
+    phone = normalize_phone(q)
+    if phone.isdigit() and len(phone) >= 7:
+        return Complaint.customer_phone == phone
+    if "@" in q:
+        return Complaint.customer_email == q
+    like = f"%{q.replace('%', '').replace('_', '')}%"
+    return (
+        Complaint.customer_name.ilike(like)
+        | Complaint.description.ilike(like)
+        | Complaint.product.ilike(like)
+    )
+
+
+async def complaint_page(f: ListFilter, page_size: int = PAGE_SIZE) -> tuple[list[dict], int | None]:
+    """One page of complaints, newest first, and the cursor of the next page (or None)."""
+    query = Complaint.select(*LIST_COLUMNS)
+    if f.department:
+        query = query.where(Complaint.department == f.department)
+    if f.logged_by is not None:
+        query = query.where(Complaint.logged_by == f.logged_by)
+    if f.status == "open":
+        query = query.where(Complaint.status.is_in(list(f.statuses or DEPARTMENT_OPEN)))
+    elif f.status in Status.__members__.values():
+        query = query.where(Complaint.status == f.status)
+    if f.grade:
+        query = query.where(Complaint.grade == f.grade)
+    if f.urgent:
+        query = query.where(Complaint.urgent.eq(True))
+    if f.q.strip():
+        query = query.where(_search_condition(f.q))
+    if f.before:
+        query = query.where(Complaint.id < f.before)
+    rows = await query.order_by(Complaint.id, ascending=False).limit(page_size + 1)
+    next_cursor = rows[page_size - 1]["id"] if len(rows) > page_size else None
+    return rows[:page_size], next_cursor
+
+
+async def triage_page(offset: int, page_size: int = PAGE_SIZE) -> tuple[list[dict], int]:
+    """Newly logged complaints: urgent first, then oldest first (DOMAIN §4 log within a day)."""
+    where = Complaint.status == Status.LOGGED
+    rows = await (
+        Complaint.select(*LIST_COLUMNS)
+        .where(where)
+        .order_by(Complaint.urgent, ascending=False)
+        .order_by(Complaint.received_at, Complaint.id)
+        .offset(offset)
+        .limit(page_size)
+    )
+    total = await Complaint.count().where(where)
+    return rows, total
+
+
+async def unread_count(user_id: int) -> int:
+    return await Notification.count().where(
+        (Notification.user == user_id) & Notification.read_at.is_null()
+    )
+
+
+async def notifications_of(user_id: int, limit: int = 50) -> list[dict]:
+    return await (
+        Notification.select(
+            Notification.id,
+            Notification.kind,
+            Notification.created_at,
+            Notification.read_at,
+            Notification.complaint.number.as_alias("number"),
+        )
+        .where(Notification.user == user_id)
+        .order_by(Notification.id, ascending=False)
+        .limit(limit)
+    )

@@ -1,0 +1,31 @@
+from litestar import Request, get, post
+from litestar.response import Redirect
+
+from portal.auth import safe_next
+from portal.i18n import LANG_COOKIE, LOCALES
+from portal.web import form_data, user_of
+
+
+@get("/")
+async def home(request: Request) -> Redirect:
+    """Each role starts where its work is."""
+    user = user_of(request)
+    if user.is_office:
+        return Redirect("/triage", status_code=303)
+    if user.in_department:
+        return Redirect("/inbox", status_code=303)
+    return Redirect("/mine", status_code=303)
+
+
+@post("/lang", opt={"public": True})
+async def switch_language(request: Request) -> Redirect:
+    """The header switch; remembered in a cookie for a year."""
+    data = await form_data(request)
+    lang = data.get("lang")
+    response = Redirect(safe_next(data.get("next")), status_code=303)
+    if lang in LOCALES:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
+    return response
+
+
+ROUTES = [home, switch_language]

@@ -1,0 +1,22 @@
+from urllib.parse import urlencode
+
+from litestar import Request, get
+
+from db import queries
+from portal.web import render, user_of
+
+
+@get("/mine")
+async def mine_page(request: Request, before: int | None = None) -> object:
+    """首问负责制: the first responder follows what they logged to the end."""
+    user = user_of(request)
+    f = queries.ListFilter(status="all", logged_by=user.id, before=before)
+    rows, next_cursor = await queries.complaint_page(f)
+    return render(
+        request, "mine/mine.html", rows=rows, next_cursor=next_cursor,
+        first_page=before is None, params=urlencode({}), policy=request.app.state.policy,
+        departments={d["code"]: d for d in await queries.departments()}, nav="mine",
+    )
+
+
+ROUTES = [mine_page]

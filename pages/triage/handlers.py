@@ -1,0 +1,23 @@
+from litestar import Request, get
+
+from db import queries
+from portal.web import render, roles
+from portal.workflow import Role
+
+OFFICE = roles(Role.OFFICE, Role.CS_HEAD)
+
+
+@get("/triage", guards=[OFFICE])
+async def triage_page(request: Request, page: int = 1) -> object:
+    page = max(1, min(page, 1000))
+    offset = (page - 1) * queries.PAGE_SIZE
+    rows, total = await queries.triage_page(offset)
+    departments = {d["code"]: d for d in await queries.departments()}
+    return render(
+        request, "triage/triage.html", rows=rows, total=total, page=page,
+        pages=max(1, -(-total // queries.PAGE_SIZE)), policy=request.app.state.policy,
+        departments=departments, nav="triage",
+    )
+
+
+ROUTES = [triage_page]

@@ -1,0 +1,77 @@
+"""Evidence files (DOMAIN §2): limits, and storage outside the web root."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_FILES = 5
+MAX_BYTES = 10 * 1024 * 1024
+# Evidence people actually send: photos, scans, documents, recordings, short videos.
+ALLOWED_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".pdf": "application/pdf",
+    ".txt": "text/plain",
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".wav": "audio/wav",
+    ".mp4": "video/mp4",
+}
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    content: bytes
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.filename).suffix.lower()
+
+    @property
+    def content_type(self) -> str:
+        return ALLOWED_TYPES.get(self.suffix, "application/octet-stream")
+
+
+def safe_filename(name: str) -> str:
+    """Keep the user's file name for display, without any path."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name[:200] or "file"
+
+
+def upload_problems(uploads: list[Upload]) -> list[tuple[str, dict]]:
+    """Messages (untranslated msgid, params) for every rule broken."""
+    problems: list[tuple[str, dict]] = []
+    if len(uploads) > MAX_FILES:
+        problems.append(("At most %(max)d files can be attached.", {"max": MAX_FILES}))
+    for up in uploads:
+        if up.suffix not in ALLOWED_TYPES:
+            problems.append(("%(name)s: this file type is not accepted.", {"name": up.filename}))
+        elif len(up.content) > MAX_BYTES:
+            problems.append(("%(name)s is larger than 10 MB.", {"name": up.filename}))
+        elif not up.content:
+            problems.append(("%(name)s is empty.", {"name": up.filename}))
+    return problems
+
+
+def store(directory: Path, content: bytes) -> str:
+    """Write the bytes under a random key and return the key (never the user's name)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(16)
+    (directory / key).write_bytes(content)
+    return key
+
+
+def path_of(directory: Path, key: str) -> Path:
+    if not key.isalnum():
+        raise ValueError("bad storage key")
+    return directory / key

@@ -1,0 +1,93 @@
+"""The `portal` command: migrate, demo, serve, createuser."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+
+import portal  # noqa: F401  (sets PICCOLO_CONF)
+from portal.workflow import Role
+
+
+async def migrate() -> None:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    from db.transactions import is_sqlite
+
+    if is_sqlite():
+        from db.tables import Complaint
+
+        # WAL lets readers carry on while one writer commits.
+        await Complaint.raw("PRAGMA journal_mode=WAL")
+    response = await run_forwards(app_name="db", migration_id="all", fake=False)
+    if not response.success:
+        raise SystemExit(f"migration failed: {response.message}")
+
+
+async def create_user(username: str, password: str, role: str, department: str | None,
+                      display_name: str, email: str = "") -> int:
+    from db.tables import Department, User
+    from portal.auth import hash_password
+
+    if role not in {r.value for r in Role}:
+        raise SystemExit(f"unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}")
+    if department and not await Department.exists().where(Department.code == department):
+        raise SystemExit(f"unknown department {department!r}")
+    values = {
+        User.password_hash: hash_password(password), User.role: role,
+        User.department: department or None, User.display_name: display_name or username,
+        User.email: email, User.is_active: True,
+    }
+    existing = await User.select(User.id).where(User.username == username).first()
+    if existing:
+        await User.update(values).where(User.id == existing["id"])
+        return existing["id"]
+    user = User(username=username, **{col._meta.name: v for col, v in values.items()})
+    await user.save()
+    return user.id
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="portal", description="客户投诉管理 complaint portal")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="create or upgrade the database schema")
+    sub.add_parser("demo", help="load demo departments, users and complaints (idempotent)")
+    serve = sub.add_parser("serve", help="run the web server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    cu = sub.add_parser("createuser", help="create a user, or update one with that username")
+    cu.add_argument("username")
+    cu.add_argument("--role", required=True, choices=[r.value for r in Role])
+    cu.add_argument("--department", default=None, help="department code, e.g. QA")
+    cu.add_argument("--name", default="", help="display name")
+    cu.add_argument("--email", default="")
+    cu.add_argument("--password", default=None, help="prompted for when omitted")
+    args = parser.parse_args(argv)
+
+    if args.command == "migrate":
+        asyncio.run(migrate())
+        print("database is up to date")
+    elif args.command == "demo":
+        from portal.demo import load_demo
+
+        asyncio.run(migrate())
+        print(asyncio.run(load_demo()))
+    elif args.command == "serve":
+        import uvicorn
+
+        uvicorn.run("portal.app:create_app", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, proxy_headers=False, log_level="info")
+    elif args.command == "createuser":
+        password = args.password or getpass.getpass("password: ")
+        if len(password) < 8:
+            raise SystemExit("password must have at least 8 characters")
+        uid = asyncio.run(create_user(args.username, password, args.role, args.department,
+                                      args.name, args.email))
+        print(f"user {args.username} saved (id {uid})")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

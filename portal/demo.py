@@ -1,0 +1,157 @@
+"""`portal demo`: departments, the demo log-ins and a few dozen complaints in every status.
+
+Idempotent: users are (re)set to the demo password; complaints are generated only once,
+through the same commands the pages use, so their histories are real.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from db.commands import IntakeData, log_complaint, perform
+from db.tables import Complaint, Department
+from portal.cli import create_user
+from portal.config import load_settings
+from portal.policy import load_policy
+from portal.timeutil import utcnow
+from portal.workflow import Action, Viewer
+
+DEMO_PASSWORD = "demo-pass"  # noqa: S105 (documented demo log-in)
+
+DEPARTMENTS = [
+    ("QA", "质量部", "Quality"),
+    ("TECH", "技术支持部", "Technical support"),
+    ("SVC", "客服部", "Customer service"),
+    ("SALES", "销售部", "Sales"),
+    ("PROD", "生产部", "Production"),
+]
+
+USERS = [
+    ("clerk", "employee", "SALES", "李晓梅", "clerk@example.com"),
+    ("office", "office", None, "王建国（投诉管理）", "office@example.com"),
+    ("cshead", "cs_head", None, "陈静（客服负责人）", "cshead@example.com"),
+    ("admin", "admin", None, "系统管理员", "admin@example.com"),
+    ("qa.head", "dept_head", "QA", "赵强（质量部负责人）", "qa.head@example.com"),
+    ("qa.staff", "handler", "QA", "孙丽（质量部）", "qa.staff@example.com"),
+    ("svc.head", "dept_head", "SVC", "周敏（客服部负责人）", "svc.head@example.com"),
+    ("svc.staff", "handler", "SVC", "吴刚（客服部）", "svc.staff@example.com"),
+]
+
+CUSTOMERS = [
+    ("张伟", "13812345678", "zhangwei@example.com", "上海市浦东新区张江路 88 号"),
+    ("王芳", "13987654321", "", "北京市朝阳区建国路 1 号"),
+    ("刘洋", "", "liuyang@example.cn", "广州市天河区体育西路 10 号"),
+    ("陈丽", "15011112222", "chenli@example.com", "杭州市西湖区文三路 200 号"),
+    ("杨磊", "18633334444", "", "成都市武侯区人民南路 4 段"),
+    ("黄敏", "021-62345678", "huangmin@example.com", "上海市徐汇区漕溪北路 5 号"),
+    ("赵军", "13755556666", "", "南京市鼓楼区中山路 18 号"),
+    ("周婷", "", "zhouting@example.com", "深圳市南山区科技园"),
+    ("吴斌", "13566667777", "wubin@example.com", "武汉市洪山区珞喻路 129 号"),
+    ("徐静", "17788889999", "", "西安市雁塔区小寨东路"),
+]
+
+MATTERS = [
+    ("quality", "QA", "电热水壶", "KT-1802", "使用两周后底座漏电，跳闸两次，客户担心安全。", "更换新品并检测同批次产品", ["II-5"], True),
+    ("quality", "QA", "空气净化器", "AP-300", "滤网异味明显，开机后房间有刺鼻气味。", "退货退款", ["II-7"], False),
+    ("service", "SVC", "", "", "客服热线等待超过 40 分钟，接通后被转接三次仍未解决。", "希望有专人跟进", ["II-1"], False),
+    ("service", "SVC", "", "", "上门安装师傅态度冷淡，安装完未清理现场。", "道歉", ["II-4"], False),
+    ("usage", "TECH", "智能门锁", "SL-9", "说明书中指纹录入步骤与实际界面不符，无法完成设置。", "远程指导", ["M-2"], False),
+    ("quality", "QA", "儿童座椅", "CS-07", "卡扣断裂，孩子险些受伤。", "全额赔偿并召回", ["I-6"], True),
+    ("service", "SVC", "", "", "门店店员与客户发生争执并推搡客户。", "严肃处理当事员工", ["I-3"], True),
+    ("other", None, "", "", "客户认为官网活动规则表述不清，有误导嫌疑。", "", ["M-3"], False),
+    ("quality", "PROD", "电饭煲", "RC-5L", "内胆涂层脱落，已使用三个月。", "更换内胆", ["II-7"], False),
+    ("service", "SVC", "", "", "退款承诺 7 天到账，实际 20 天仍未到账。", "尽快退款并补偿", ["II-1", "II-2"], False),
+]
+
+# How far along each demo complaint goes: the actions applied after logging.
+PATHS = {
+    "logged": [],
+    "dispatched": [Action.DISPATCH],
+    "acknowledged": [Action.DISPATCH, Action.ACKNOWLEDGE],
+    "in_progress": [Action.DISPATCH, Action.ACKNOWLEDGE, Action.START, Action.CONTACT],
+    "result_submitted": [Action.DISPATCH, Action.ACKNOWLEDGE, Action.START, Action.CONTACT,
+                         Action.SUBMIT_RESULT],
+    "signed_off": [Action.DISPATCH, Action.ACKNOWLEDGE, Action.START, Action.CONTACT,
+                   Action.SUBMIT_RESULT, Action.SIGN_OFF],
+    "verified": [Action.DISPATCH, Action.ACKNOWLEDGE, Action.START, Action.CONTACT,
+                 Action.SUBMIT_RESULT, Action.SIGN_OFF, Action.VERIFY],
+    "replied": [Action.DISPATCH, Action.ACKNOWLEDGE, Action.START, Action.CONTACT,
+                Action.SUBMIT_RESULT, Action.SIGN_OFF, Action.VERIFY, Action.REPLY],
+    "invalid": [Action.INVALID],
+}
+PLAN = (["logged"] * 7 + ["dispatched"] * 5 + ["acknowledged"] * 4 + ["in_progress"] * 5
+        + ["result_submitted"] * 3 + ["signed_off"] * 3 + ["verified"] * 2 + ["replied"] * 8
+        + ["invalid"] * 3)
+
+FIELDS = {
+    Action.DISPATCH: {},
+    Action.ACKNOWLEDGE: {"note": "已签收"},
+    Action.START: {"note": "开始调查"},
+    Action.CONTACT: {"note": "已电话联系客户，说明处理进度，客户表示理解。"},
+    Action.SUBMIT_RESULT: {"cause": "经检验为同批次零部件供应商来料不良。",
+                           "solution": "为客户更换新品，并上门检测。",
+                           "corrective_action": "对该批次来料全检，供应商限期整改。",
+                           "compensation": Decimal("200.00")},
+    Action.SIGN_OFF: {"note": "同意处理结果"},
+    Action.VERIFY: {"note": "核实无误"},
+    Action.REPLY: {"reply": "您好，您反映的问题已处理完毕：已为您更换新品并赠送延保一年。感谢您的反馈。"},
+    Action.INVALID: {"kind": "invalid", "reason": "经核实非本公司产品。", "original": None},
+}
+
+
+async def _ensure_departments() -> None:
+    for code, zh, en in DEPARTMENTS:
+        if not await Department.exists().where(Department.code == code):
+            await Department(code=code, name_zh=zh, name_en=en).save()
+
+
+async def load_demo() -> str:
+    settings = load_settings()
+    policy = load_policy(settings.policy_path)
+    await _ensure_departments()
+    ids = {}
+    for username, role, dept, name, email in USERS:
+        ids[username] = await create_user(username, DEMO_PASSWORD, role, dept, name, email)
+    if await Complaint.exists().where(Complaint.logged_by == ids["clerk"]):
+        return "demo users reset; demo complaints already present"
+
+    rng = random.Random(20261124)  # the same demo every time
+    users = {u[0]: Viewer(ids[u[0]], u[1], u[2]) for u in USERS}
+    now = utcnow()
+    for i, target in enumerate(PLAN):
+        category, dept, product, model, text, demand, criteria, urgent = MATTERS[i % len(MATTERS)]
+        name, phone, email, address = CUSTOMERS[(i * 3) % len(CUSTOMERS)]
+        logged = now - timedelta(days=45 - i, hours=rng.randint(0, 6))
+        data = IntakeData(
+            customer_name=name, customer_phone=phone, customer_email=email,
+            customer_address=address, channel=rng.choice(policy.channels).code,
+            category=category, received_at=logged - timedelta(hours=2), occurred_at=None,
+            location="", product=product, model_batch=model,
+            order_no=f"SO{20260000 + i * 37}" if product else "", purchase_date=None,
+            complained_department=dept if category == "service" else None,
+            complained_person="", description=text, demand=demand,
+            claimed_loss=Decimal(rng.choice([0, 150, 800, 3000])), criteria=criteria,
+            urgent=urgent and target == "logged",
+        )
+        logger = ids["clerk"] if i % 3 else ids["svc.staff"]
+        number = await log_complaint(data, logger, [], logged, policy,
+                                     settings.attachments_dir, settings.timezone)
+        handling = dept if dept in ("QA", "SVC") else "QA"
+        at = logged
+        for action in PATHS[target]:
+            at += timedelta(hours=rng.randint(1, 20))
+            row = await Complaint.select(Complaint.version).where(
+                Complaint.number == number).first()
+            if action in (Action.DISPATCH, Action.INVALID, Action.VERIFY, Action.REPLY):
+                actor = users["office"]
+            elif action is Action.SIGN_OFF:
+                actor = users["qa.head" if handling == "QA" else "svc.head"]
+            else:
+                actor = users["qa.staff" if handling == "QA" else "svc.staff"]
+            fields = dict(FIELDS[action])
+            if action is Action.DISPATCH:
+                fields["department"] = dept if (dept and target == "dispatched") else handling
+            await perform(number, action, actor, row["version"], fields, min(at, now))
+    return f"demo loaded: {len(DEPARTMENTS)} departments, {len(USERS)} users, {len(PLAN)} complaints"

@@ -1,0 +1,47 @@
+"""Display names for statuses and actions, through gettext."""
+
+from portal.i18n import _l
+from portal.workflow import Action, Role, Status
+
+STATUS_LABELS = {
+    Status.LOGGED: _l("Logged"),
+    Status.DISPATCHED: _l("Dispatched"),
+    Status.ACKNOWLEDGED: _l("Acknowledged"),
+    Status.IN_PROGRESS: _l("In progress"),
+    Status.RESULT_SUBMITTED: _l("Result submitted"),
+    Status.SIGNED_OFF: _l("Signed off"),
+    Status.VERIFIED: _l("Verified"),
+    Status.REPLIED: _l("Replied"),
+    Status.CLOSED: _l("Closed"),
+    Status.INVALID: _l("Invalid"),
+}
+
+ACTION_LABELS = {
+    Action.DISPATCH: _l("Dispatch"),
+    Action.REGRADE: _l("Confirm or re-grade"),
+    Action.INVALID: _l("Mark invalid / duplicate"),
+    Action.ACKNOWLEDGE: _l("Acknowledge receipt"),
+    Action.START: _l("Start handling"),
+    Action.CONTACT: _l("Record customer contact"),
+    Action.SUBMIT_RESULT: _l("Submit result"),
+    Action.SIGN_OFF: _l("Sign off result"),
+    Action.VERIFY: _l("Verify result"),
+    Action.SEND_BACK: _l("Send back for rework"),
+    Action.REPLY: _l("Reply to customer"),
+    Action.RESOLVE_ON_SPOT: _l("Resolved on the spot"),
+}
+
+ROLE_LABELS = {
+    Role.EMPLOYEE: _l("Employee"),
+    Role.HANDLER: _l("Handler"),
+    Role.DEPT_HEAD: _l("Department head"),
+    Role.OFFICE: _l("Complaint office"),
+    Role.CS_HEAD: _l("Customer-service head"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+INVALID_KINDS = {
+    "invalid": _l("Invalid"),
+    "duplicate": _l("Duplicate"),
+    "malicious": _l("Malicious"),
+}

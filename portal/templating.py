@@ -1,0 +1,62 @@
+"""Jinja globals and filters: labels in the current language, local times, masking."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+from jinja2 import Environment
+
+from portal import contact, i18n, labels
+from portal.config import Settings
+
+
+def htmx_version() -> str:
+    """The pinned htmx version (package.json); static/vendor holds that file."""
+    pins = json.loads((Path(__file__).resolve().parent.parent / "package.json").read_text())
+    return pins["dependencies"]["htmx.org"]
+
+
+def install_template_globals(env: Environment, settings: Settings) -> None:
+    tz = settings.timezone
+
+    def local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        if value is None:
+            return ""
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value.isoformat()
+        return value.astimezone(tz).strftime(fmt)
+
+    def iso(value: datetime | None) -> str:
+        return value.astimezone(tz).isoformat() if value else ""
+
+    def label_of(item) -> str:
+        return item.label(i18n.get_locale()) if item is not None else ""
+
+    def status_label(status: str) -> str:
+        text = labels.STATUS_LABELS.get(status)
+        return str(text) if text else status
+
+    def dept_name(dept: dict | None) -> str:
+        if not dept:
+            return ""
+        return dept["name_en"] if i18n.get_locale() == "en" else dept["name_zh"]
+
+    env.filters.update(
+        local=local,
+        iso=iso,
+        label=label_of,
+        status_label=status_label,
+        mask_phone=contact.mask_phone,
+        mask_email=contact.mask_email,
+        dept_name=dept_name,
+    )
+    env.globals.update(
+        HTMX_VERSION=htmx_version(),
+        html_lang=i18n.html_lang,
+        get_locale=i18n.get_locale,
+        ACTION_LABELS=labels.ACTION_LABELS,
+        ROLE_LABELS=labels.ROLE_LABELS,
+        INVALID_KINDS=labels.INVALID_KINDS,
+    )

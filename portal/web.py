@@ -1,0 +1,152 @@
+"""Web plumbing shared by the pages: the current user, guards, rendering, flash, forms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.plugins.htmx import HTMXTemplate
+from litestar.response import Redirect, Template
+
+from db.tables import User
+from portal.i18n import get_locale
+from portal.workflow import DEPARTMENT_ROLES, OFFICE_ROLES, Viewer
+
+SESSION_USER = "uid"
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    department: str | None
+    email: str
+    unread: int = 0
+
+    @property
+    def viewer(self) -> Viewer:
+        return Viewer(id=self.id, role=self.role, department=self.department)
+
+    @property
+    def is_office(self) -> bool:
+        return self.role in OFFICE_ROLES
+
+    @property
+    def in_department(self) -> bool:
+        return self.role in DEPARTMENT_ROLES and self.department is not None
+
+
+class Conflict(HTTPException):
+    """An action not allowed now (wrong status, stale version): 409 with a sentence."""
+
+    status_code = 409
+
+
+async def load_user(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """App-wide guard: puts the session's user on the connection; refuses anonymous access."""
+    user = None
+    uid = session_of(connection).get(SESSION_USER)
+    if uid:
+        row = (
+            await User.select(
+                User.id, User.username, User.display_name, User.role, User.department,
+                User.email,
+            )
+            .where((User.id == uid) & (User.is_active.eq(True)))
+            .first()
+        )
+        if row:
+            from db.queries import unread_count
+
+            user = CurrentUser(**row, unread=await unread_count(row["id"]))
+    connection.state.user = user
+    if user is None and not handler.opt.get("public"):
+        raise NotAuthorizedException()
+
+
+def roles(*allowed: str):
+    """Guard factory: only these roles may use the handler."""
+
+    def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+        user = connection.state.user
+        if user is None or user.role not in allowed:
+            raise PermissionDeniedException()
+
+    return guard
+
+
+def user_of(request: Request) -> CurrentUser:
+    return request.state.user
+
+
+def session_of(connection: ASGIConnection) -> dict:
+    """The session dict; after clear_session() Litestar leaves a sentinel, not a dict."""
+    session = connection.scope.get("session")
+    if not isinstance(session, dict):
+        session = {}
+        connection.scope["session"] = session
+    return session
+
+
+def flash(request: Request, message: str, category: str = "success") -> None:
+    session = session_of(request)
+    session["flash"] = [*session.get("flash", []), [category, message]]
+
+
+def pop_flashes(request: Request) -> list[tuple[str, str]]:
+    session = request.scope.get("session")
+    if not isinstance(session, dict) or "flash" not in session:
+        return []
+    return [tuple(m) for m in session.pop("flash")]
+
+
+def render(
+    request: Request,
+    template: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Template:
+    context.setdefault("user", getattr(request.state, "user", None))
+    context.setdefault("locale", get_locale())
+    return HTMXTemplate(
+        template_name=template, context=context, status_code=status_code, headers=headers or {}
+    )
+
+
+def redirect(path: str, message: str | None = None, request: Request | None = None) -> Redirect:
+    if message and request is not None:
+        flash(request, message)
+    return Redirect(path=path, status_code=303)
+
+
+class FormData:
+    """WTForms wants getlist(); Litestar's multidict calls it getall()."""
+
+    def __init__(self, multidict) -> None:
+        self._data = multidict
+
+    def __iter__(self):
+        return iter(self._data.keys())
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key) -> bool:
+        return key in self._data
+
+    def getlist(self, key: str) -> list:
+        return [v for v in self._data.getall(key, []) if isinstance(v, str)]
+
+    def get(self, key: str, default=None):
+        return self._data.get(key, default)
+
+
+async def form_data(request: Request) -> FormData:
+    return FormData(await request.form())

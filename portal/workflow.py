@@ -1,0 +1,175 @@
+"""DOMAIN §4: which action is allowed in which status, by which role. Pure rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    EMPLOYEE = "employee"
+    HANDLER = "handler"
+    DEPT_HEAD = "dept_head"
+    OFFICE = "office"
+    CS_HEAD = "cs_head"
+    ADMIN = "admin"
+
+
+OFFICE_ROLES = frozenset({Role.OFFICE, Role.CS_HEAD})
+DEPARTMENT_ROLES = frozenset({Role.HANDLER, Role.DEPT_HEAD})
+
+
+class Status(StrEnum):
+    LOGGED = "logged"
+    DISPATCHED = "dispatched"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    RESULT_SUBMITTED = "result_submitted"
+    SIGNED_OFF = "signed_off"
+    VERIFIED = "verified"
+    REPLIED = "replied"
+    CLOSED = "closed"
+    INVALID = "invalid"
+
+
+# The department's queue of work: dispatched until the office has verified the result.
+DEPARTMENT_OPEN = (
+    Status.DISPATCHED,
+    Status.ACKNOWLEDGED,
+    Status.IN_PROGRESS,
+    Status.RESULT_SUBMITTED,
+)
+FINISHED = (Status.REPLIED, Status.CLOSED, Status.INVALID)
+
+
+class Action(StrEnum):
+    """Values are the URL segment and the `data-action` contract."""
+
+    DISPATCH = "dispatch"
+    REGRADE = "regrade"
+    INVALID = "invalid"
+    ACKNOWLEDGE = "acknowledge"
+    START = "start"
+    CONTACT = "contact"
+    SUBMIT_RESULT = "submit-result"
+    SIGN_OFF = "sign-off"
+    VERIFY = "verify"
+    SEND_BACK = "send-back"
+    REPLY = "reply"
+    RESOLVE_ON_SPOT = "resolve-on-spot"
+
+
+class Actor(StrEnum):
+    OFFICE = "office"  # complaint office and CS head, any complaint
+    DEPARTMENT = "department"  # handler or head of the handling department
+    DEPARTMENT_HEAD = "department_head"
+    FIRST_RESPONDER = "first_responder"  # whoever logged it
+
+
+@dataclass(frozen=True)
+class Rule:
+    from_statuses: frozenset[Status]
+    to_status: Status | None  # None: the status does not change
+    actor: Actor
+
+
+_S = Status
+RULES: dict[Action, Rule] = {
+    Action.DISPATCH: Rule(frozenset({_S.LOGGED}), _S.DISPATCHED, Actor.OFFICE),
+    Action.REGRADE: Rule(
+        frozenset({_S.LOGGED, _S.DISPATCHED, _S.ACKNOWLEDGED, _S.IN_PROGRESS}), None, Actor.OFFICE
+    ),
+    Action.INVALID: Rule(frozenset({_S.LOGGED}), _S.INVALID, Actor.OFFICE),
+    Action.ACKNOWLEDGE: Rule(frozenset({_S.DISPATCHED}), _S.ACKNOWLEDGED, Actor.DEPARTMENT),
+    Action.START: Rule(frozenset({_S.ACKNOWLEDGED}), _S.IN_PROGRESS, Actor.DEPARTMENT),
+    Action.CONTACT: Rule(frozenset({_S.ACKNOWLEDGED, _S.IN_PROGRESS}), None, Actor.DEPARTMENT),
+    Action.SUBMIT_RESULT: Rule(
+        frozenset({_S.IN_PROGRESS}), _S.RESULT_SUBMITTED, Actor.DEPARTMENT
+    ),
+    Action.SIGN_OFF: Rule(
+        frozenset({_S.RESULT_SUBMITTED}), _S.SIGNED_OFF, Actor.DEPARTMENT_HEAD
+    ),
+    Action.VERIFY: Rule(frozenset({_S.SIGNED_OFF}), _S.VERIFIED, Actor.OFFICE),
+    Action.SEND_BACK: Rule(
+        frozenset({_S.RESULT_SUBMITTED, _S.SIGNED_OFF}), _S.IN_PROGRESS, Actor.OFFICE
+    ),
+    Action.REPLY: Rule(frozenset({_S.VERIFIED}), _S.REPLIED, Actor.OFFICE),
+    # DOMAIN §1/§4: the first responder may settle a minor complaint on the spot.
+    Action.RESOLVE_ON_SPOT: Rule(frozenset({_S.LOGGED}), _S.REPLIED, Actor.FIRST_RESPONDER),
+}
+
+# Order in which buttons are offered on the complaint page.
+ACTION_ORDER = list(RULES)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What the rules need to know about a user."""
+
+    id: int
+    role: str
+    department: str | None
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What the rules need to know about a complaint."""
+
+    status: str
+    department: str | None  # the handling department, once dispatched
+    logged_by: int
+    grade: str | None
+
+
+def is_office(viewer: Viewer) -> bool:
+    return viewer.role in OFFICE_ROLES
+
+
+def in_handling_department(viewer: Viewer, subject: Subject) -> bool:
+    return (
+        viewer.role in DEPARTMENT_ROLES
+        and subject.department is not None
+        and viewer.department == subject.department
+    )
+
+
+def can_view(viewer: Viewer, subject: Subject) -> bool:
+    return (
+        is_office(viewer)
+        or in_handling_department(viewer, subject)
+        or subject.logged_by == viewer.id
+    )
+
+
+def sees_contacts(viewer: Viewer, subject: Subject) -> bool:
+    """DOMAIN §8: full contact data only for the office and the handling department."""
+    return is_office(viewer) or in_handling_department(viewer, subject)
+
+
+def status_allows(action: Action, status: str) -> bool:
+    return status in RULES[action].from_statuses
+
+
+def role_allows(action: Action, viewer: Viewer, subject: Subject) -> bool:
+    actor = RULES[action].actor
+    if actor is Actor.OFFICE:
+        return is_office(viewer)
+    if actor is Actor.DEPARTMENT:
+        return in_handling_department(viewer, subject)
+    if actor is Actor.DEPARTMENT_HEAD:
+        return in_handling_department(viewer, subject) and viewer.role == Role.DEPT_HEAD
+    if actor is Actor.FIRST_RESPONDER:
+        return (subject.logged_by == viewer.id or is_office(viewer)) and subject.grade == "M"
+    return False
+
+
+def next_status(action: Action, status: str) -> str:
+    return RULES[action].to_status or status
+
+
+def available_actions(viewer: Viewer, subject: Subject) -> list[Action]:
+    return [
+        action
+        for action in ACTION_ORDER
+        if status_allows(action, subject.status) and role_allows(action, viewer, subject)
+    ]

@@ -1,0 +1,20 @@
+// One convention for errors over htmx: 409 (not allowed now / stale) and 422 (invalid form)
+// answers carry the re-rendered fragment with its message, so they are swapped like 200s.
+// Other 4xx/5xx are not swapped; a banner says something went wrong and nothing changed.
+document.addEventListener("DOMContentLoaded", function () {
+  if (!window.htmx) return;
+  htmx.config.responseHandling = [
+    { code: "204", swap: false },
+    { code: "[23]..", swap: true },
+    { code: "409", swap: true, error: false },
+    { code: "422", swap: true, error: false },
+    { code: "[45]..", swap: false, error: true },
+  ];
+  document.body.addEventListener("htmx:responseError", function (evt) {
+    var box = document.getElementById("flashes");
+    if (!box) return;
+    var msg = document.body.dataset.errorMessage || "Error";
+    box.innerHTML = '<p class="flash flash-error" role="alert"></p>';
+    box.firstChild.textContent = msg + " (" + evt.detail.xhr.status + ")";
+  });
+});
