@@ -7,7 +7,7 @@ through the same commands the pages use, so their histories are real.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from db.commands import IntakeData, log_complaint, perform
@@ -107,18 +107,50 @@ async def _ensure_departments() -> None:
             await Department(code=code, name_zh=zh, name_en=en).save()
 
 
+async def load_base() -> dict[str, Viewer]:
+    """Departments and the demo users (password reset to the demo one); returns their viewers."""
+    await _ensure_departments()
+    viewers = {}
+    for username, role, dept, name, email in USERS:
+        uid = await create_user(username, DEMO_PASSWORD, role, dept, name, email)
+        viewers[username] = Viewer(uid, role, dept)
+    return viewers
+
+
+def actor_for(action: Action, department: str, viewers: dict[str, Viewer]) -> Viewer:
+    """Which demo user takes an action for a complaint handled by QA or SVC."""
+    prefix = "qa" if department == "QA" else "svc"
+    if action in (Action.DISPATCH, Action.INVALID, Action.VERIFY, Action.REPLY,
+                  Action.SEND_BACK, Action.REGRADE):
+        return viewers["office"]
+    if action is Action.SIGN_OFF:
+        return viewers[f"{prefix}.head"]
+    return viewers[f"{prefix}.staff"]
+
+
+async def advance(number: str, target: str, viewers: dict[str, Viewer], department: str = "QA",
+                  start: datetime | None = None, step=timedelta(hours=1), now: datetime | None = None) -> None:
+    """Walk a logged complaint along the workflow to `target`, as the demo users would."""
+    at = start or utcnow()
+    for action in PATHS[target]:
+        at += step
+        row = await Complaint.select(Complaint.version).where(Complaint.number == number).first()
+        fields = dict(FIELDS[action])
+        if action is Action.DISPATCH:
+            fields["department"] = department
+        await perform(number, action, actor_for(action, department, viewers), row["version"],
+                      fields, min(at, now) if now else at)
+
+
 async def load_demo() -> str:
     settings = load_settings()
     policy = load_policy(settings.policy_path)
-    await _ensure_departments()
-    ids = {}
-    for username, role, dept, name, email in USERS:
-        ids[username] = await create_user(username, DEMO_PASSWORD, role, dept, name, email)
-    if await Complaint.exists().where(Complaint.logged_by == ids["clerk"]):
+    viewers = await load_base()
+    clerk = viewers["clerk"].id
+    if await Complaint.exists().where(Complaint.logged_by == clerk):
         return "demo users reset; demo complaints already present"
 
     rng = random.Random(20261124)  # the same demo every time
-    users = {u[0]: Viewer(ids[u[0]], u[1], u[2]) for u in USERS}
     now = utcnow()
     for i, target in enumerate(PLAN):
         category, dept, product, model, text, demand, criteria, urgent = MATTERS[i % len(MATTERS)]
@@ -135,23 +167,12 @@ async def load_demo() -> str:
             claimed_loss=Decimal(rng.choice([0, 150, 800, 3000])), criteria=criteria,
             urgent=urgent and target == "logged",
         )
-        logger = ids["clerk"] if i % 3 else ids["svc.staff"]
+        logger = clerk if i % 3 else viewers["svc.staff"].id
         number = await log_complaint(data, logger, [], logged, policy,
                                      settings.attachments_dir, settings.timezone)
         handling = dept if dept in ("QA", "SVC") else "QA"
-        at = logged
-        for action in PATHS[target]:
-            at += timedelta(hours=rng.randint(1, 20))
-            row = await Complaint.select(Complaint.version).where(
-                Complaint.number == number).first()
-            if action in (Action.DISPATCH, Action.INVALID, Action.VERIFY, Action.REPLY):
-                actor = users["office"]
-            elif action is Action.SIGN_OFF:
-                actor = users["qa.head" if handling == "QA" else "svc.head"]
-            else:
-                actor = users["qa.staff" if handling == "QA" else "svc.staff"]
-            fields = dict(FIELDS[action])
-            if action is Action.DISPATCH:
-                fields["department"] = dept if (dept and target == "dispatched") else handling
-            await perform(number, action, actor, row["version"], fields, min(at, now))
+        if target == "dispatched" and dept:
+            handling = dept  # some wait in departments without demo users
+        await advance(number, target, viewers, handling, start=logged,
+                      step=timedelta(hours=rng.randint(1, 20)), now=now)
     return f"demo loaded: {len(DEPARTMENTS)} departments, {len(USERS)} users, {len(PLAN)} complaints"

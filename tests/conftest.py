@@ -1,0 +1,156 @@
+"""Shared fixtures. The same suite runs on SQLite (default) and PostgreSQL:
+
+    PORTAL_TEST_DB=sqlite    a throw-away SQLite file
+    PORTAL_TEST_DB=postgres  a throw-away database on PORTAL_TEST_PG (default
+                             postgresql://postgres@127.0.0.1:5432/test), dropped afterwards
+
+DATABASE_URL must be set before Piccolo reads its configuration, hence the work at import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import secrets
+import tempfile
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+from zoneinfo import ZoneInfo
+
+import pytest
+
+TEST_DB = os.environ.get("PORTAL_TEST_DB", "sqlite")
+PG_SERVER = os.environ.get("PORTAL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+_TMP = Path(tempfile.mkdtemp(prefix="portal-test-"))
+_PG_NAME = f"portal_test_{os.getpid()}_{secrets.token_hex(3)}"
+
+if TEST_DB == "postgres":
+    os.environ["DATABASE_URL"] = urlunparse(urlparse(PG_SERVER)._replace(path=f"/{_PG_NAME}"))
+elif TEST_DB == "sqlite":
+    os.environ["DATABASE_URL"] = f"sqlite:///{_TMP / 'test.db'}"
+else:
+    raise RuntimeError(f"PORTAL_TEST_DB must be sqlite or postgres, not {TEST_DB!r}")
+os.environ["PORTAL_DATA_DIR"] = str(_TMP / "data")
+os.environ.setdefault("PORTAL_SECRET_KEY", "test-secret-key-" + "x" * 32)
+
+import portal  # noqa: E402,F401  (sets PICCOLO_CONF)
+from portal.config import Settings  # noqa: E402
+
+# Tables whose rows a test may create; emptied before each test that uses the database.
+PER_TEST_TABLES = ("contact_view", "notification", "attachment", "complaint_event", "complaint",
+                   "complaint_counter")
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_SERVER)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def database():
+    """Creates the schema once per run with the real migrations, plus demo users."""
+    if TEST_DB == "postgres":
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{_PG_NAME}"'))
+    from portal.cli import migrate
+    from portal.demo import load_base
+
+    async def setup():
+        await migrate()
+        return await load_base()
+
+    viewers = asyncio.run(setup())
+    yield viewers
+    if TEST_DB == "postgres":
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{_PG_NAME}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def viewers(database):
+    """Demo users by username → Viewer(id, role, department); tables emptied for this test."""
+    from db.tables import Complaint
+
+    async def clean():
+        for table in PER_TEST_TABLES:
+            await Complaint.raw(f"DELETE FROM {table}")
+
+    asyncio.run(clean())
+    return database
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(
+        database_url=os.environ["DATABASE_URL"],
+        data_dir=tmp_path / "data",
+        secret_key=os.environ["PORTAL_SECRET_KEY"],
+        policy_path=None,
+        base_url="http://testserver",
+        timezone=ZoneInfo("Asia/Shanghai"),
+        secure_cookies=False,
+    )
+
+
+@pytest.fixture
+def app(settings, viewers):
+    from portal.app import create_app
+
+    return create_app(settings)
+
+
+class PortalClient:
+    """A browser-like test client: cookies, CSRF token, and database calls on the app's loop."""
+
+    def __init__(self, client) -> None:
+        self.http = client
+
+    def __getattr__(self, name):
+        return getattr(self.http, name)
+
+    @property
+    def csrf(self) -> str:
+        if "portal_csrf" not in self.http.cookies:
+            self.http.get("/login")
+        return self.http.cookies["portal_csrf"]
+
+    def login(self, username: str, password: str = "demo-pass"):  # noqa: S107
+        self.http.cookies.clear()
+        return self.http.post("/login", data={"username": username, "password": password,
+                                              "_csrf_token": self.csrf})
+
+    def post_form(self, url: str, data: dict | None = None, files=None, htmx: bool = False,
+                  csrf: bool = True):
+        data = dict(data or {})
+        if csrf:
+            data.setdefault("_csrf_token", self.csrf)
+        headers = {"HX-Request": "true"} if htmx else {}
+        return self.http.post(url, data=data, files=files, headers=headers)
+
+    def run(self, fn, *args, **kwargs):
+        """Run an async database function on the app's event loop and return its result."""
+        return self.http.blocking_portal.call(lambda: fn(*args, **kwargs))
+
+
+@pytest.fixture
+def client(app):
+    from litestar.testing import TestClient
+
+    with TestClient(app, base_url="http://testserver.local") as http:
+        http.follow_redirects = False
+        yield PortalClient(http)
+
+
+@pytest.fixture
+def policy():
+    from portal.policy import load_policy
+
+    return load_policy()
+
+
+def csrf_from(html: str) -> str:
+    return re.search(r'name="_csrf_token" value="([^"]+)"', html).group(1)
