@@ -78,6 +78,15 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "serve":
         import uvicorn
 
+        from portal.config import load_settings
+        from portal.policy import PolicyError, load_policy
+
+        try:
+            load_policy(load_settings().policy_path)
+        except PolicyError as exc:
+            # DOMAIN: an invalid policy stops start-up, naming the bad entry.
+            raise SystemExit(f"cannot start: {exc}") from None
+
         uvicorn.run("portal.app:create_app", factory=True, host=args.host, port=args.port,
                     workers=args.workers, proxy_headers=False, log_level="info")
     elif args.command == "createuser":
