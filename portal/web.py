@@ -115,8 +115,10 @@ def render(
 ) -> Template:
     context.setdefault("user", getattr(request.state, "user", None))
     context.setdefault("locale", get_locale())
+    # Explicit: Litestar would otherwise take the handler's default (JSON) media type.
     return HTMXTemplate(
-        template_name=template, context=context, status_code=status_code, headers=headers or {}
+        template_name=template, context=context, status_code=status_code, headers=headers or {},
+        media_type="text/html",
     )
 
 
