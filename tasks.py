@@ -57,13 +57,17 @@ def install(dev: bool) -> None:
     run(*args)
 
 
+FONTS = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+
 def ensure_chromium() -> None:
-    if Path(CHROMIUM).exists():
+    """Debian's Chromium, and CJK fonts so that screenshots of the Chinese UI are legible."""
+    if Path(CHROMIUM).exists() and FONTS.exists():
         return
-    say("installing Debian's Chromium for the browser tests")
+    say("installing Debian's Chromium and CJK fonts for the browser tests")
     sudo = [] if os.geteuid() == 0 else ["sudo"]
     run(*sudo, "apt-get", "update", "-qq")
-    run(*sudo, "apt-get", "install", "-y", "-qq", "chromium")
+    run(*sudo, "apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-cjk")
 
 
 def postgres_reachable() -> bool:

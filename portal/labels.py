@@ -45,3 +45,12 @@ INVALID_KINDS = {
     "duplicate": _l("Duplicate"),
     "malicious": _l("Malicious"),
 }
+
+# Fields whose changes the history shows as "from → to".
+FIELD_LABELS = {
+    "department": _l("Handling department"),
+    "grade": _l("Grade"),
+    "invalid_kind": _l("Kind"),
+    "duplicate_of": _l("Original complaint"),
+    "compensation": _l("Compensation (CNY)"),
+}

@@ -15,7 +15,7 @@ from pages.complaint.forms import ACTION_FORMS, ActionForm
 from portal.attachments import path_of
 from portal.grading import parse_criteria
 from portal.i18n import N_, _, get_locale
-from portal.labels import ACTION_LABELS
+from portal.labels import ACTION_LABELS, FIELD_LABELS
 from portal.routing import default_department
 from portal.timeutil import utcnow
 from portal.web import Conflict, flash, form_data, redirect, render, user_of
@@ -84,6 +84,7 @@ async def _page_context(request: Request, row: dict, forms: dict | None = None) 
         "actions": actions,
         "forms": forms,
         "action_labels": ACTION_LABELS,
+        "field_labels": FIELD_LABELS,
         "history": history,
         "attachments": await queries.attachments_of(row["id"]),
         "linked": await queries.linked_complaints(row),
