@@ -6,6 +6,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from portal.i18n import N_
+
 MAX_FILES = 5
 MAX_BYTES = 10 * 1024 * 1024
 # Evidence people actually send: photos, scans, documents, recordings, short videos.
@@ -52,14 +54,14 @@ def upload_problems(uploads: list[Upload]) -> list[tuple[str, dict]]:
     """Messages (untranslated msgid, params) for every rule broken."""
     problems: list[tuple[str, dict]] = []
     if len(uploads) > MAX_FILES:
-        problems.append(("At most %(max)d files can be attached.", {"max": MAX_FILES}))
+        problems.append((N_("At most %(max)d files can be attached."), {"max": MAX_FILES}))
     for up in uploads:
         if up.suffix not in ALLOWED_TYPES:
-            problems.append(("%(name)s: this file type is not accepted.", {"name": up.filename}))
+            problems.append((N_("%(name)s: this file type is not accepted."), {"name": up.filename}))
         elif len(up.content) > MAX_BYTES:
-            problems.append(("%(name)s is larger than 10 MB.", {"name": up.filename}))
+            problems.append((N_("%(name)s is larger than 10 MB."), {"name": up.filename}))
         elif not up.content:
-            problems.append(("%(name)s is empty.", {"name": up.filename}))
+            problems.append((N_("%(name)s is empty."), {"name": up.filename}))
     return problems
 
 
