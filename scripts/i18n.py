@@ -102,7 +102,8 @@ def problems() -> list[str]:
                 found.append(f"{locale}: untranslated: {key!r}")
                 continue
             ids = message.id if isinstance(message.id, tuple | list) else [message.id]
-            strings = translated.string if isinstance(translated.string, tuple | list) else [translated.string]
+            strings = translated.string
+            strings = strings if isinstance(strings, tuple | list) else [strings]
             want = set(PLACEHOLDER.findall(" ".join(ids)))
             for s in strings:
                 if set(PLACEHOLDER.findall(s)) != want:
