@@ -75,9 +75,16 @@ class InvalidForm(ActionForm):
     original = StringField(_l("Original complaint no. (for a duplicate)"), [Optional()],
                            render_kw={"placeholder": "TS-2026-000001"})
 
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # Checked here: Optional() on the field would stop its own validators when empty.
+        if self.kind.data == "duplicate" and not (self.original.data or "").strip():
+            self.original.errors = [*self.original.errors,
+                                    _("Enter the number of the original complaint.")]
+            ok = False
+        return ok
+
     def validate_original(self, field) -> None:
-        if self.kind.data == "duplicate" and not (field.data or "").strip():
-            raise ValidationError(_("Enter the number of the original complaint."))
         if field.data and not parse_number(field.data):
             raise ValidationError(_("A complaint number looks like TS-2026-000123."))
         if field.data:

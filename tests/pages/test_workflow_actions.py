@@ -1,0 +1,283 @@
+"""POST /complaints/{number}/{action}: every action in every status, side effects, refusals."""
+
+from decimal import Decimal
+
+import pytest
+
+from db.tables import Complaint, ComplaintEvent, Notification
+from portal.demo import PATHS
+from portal.workflow import RULES, Action, Status
+from tests.factories import make_complaint
+
+STATUSES = [s for s in PATHS]  # every status a complaint can be walked to
+
+VALID_FIELDS = {
+    Action.DISPATCH: {"department": "QA"},
+    Action.REGRADE: {"grade": "I", "reason": "媒体已报道"},
+    Action.INVALID: {"kind": "invalid", "reason": "非本公司产品"},
+    Action.ACKNOWLEDGE: {},
+    Action.START: {},
+    Action.CONTACT: {"note": "已致电客户"},
+    Action.SUBMIT_RESULT: {"cause": "来料不良", "solution": "换新", "corrective_action": "全检",
+                           "compensation": "200"},
+    Action.SIGN_OFF: {},
+    Action.VERIFY: {},
+    Action.SEND_BACK: {"reason": "原因分析不充分"},
+    Action.REPLY: {"reply": "已为您换新"},
+    Action.RESOLVE_ON_SPOT: {"reply": "当场退款"},
+}
+
+# A user whose role may take the action on a QA complaint logged by clerk.
+ACTOR = {
+    Action.DISPATCH: "office", Action.REGRADE: "office", Action.INVALID: "office",
+    Action.ACKNOWLEDGE: "qa.staff", Action.START: "qa.staff", Action.CONTACT: "qa.staff",
+    Action.SUBMIT_RESULT: "qa.staff", Action.SIGN_OFF: "qa.head", Action.VERIFY: "office",
+    Action.SEND_BACK: "office", Action.REPLY: "office", Action.RESOLVE_ON_SPOT: "clerk",
+}
+
+
+def _reload(client, number):
+    return client.run(lambda: Complaint.select().where(Complaint.number == number).first())
+
+
+def _history(client, complaint_id):
+    return client.run(lambda: ComplaintEvent.select().where(ComplaintEvent.complaint == complaint_id)
+                      .order_by(ComplaintEvent.id))
+
+
+def _act(client, row, action, **extra):
+    data = {**VALID_FIELDS[action], "version": row["version"], **extra}
+    return client.post_form(f"/complaints/{row['number']}/{action.value}", data)
+
+
+@pytest.mark.parametrize("status", STATUSES)
+@pytest.mark.parametrize("action", list(Action))
+def test_each_action_is_allowed_exactly_in_its_statuses(client, viewers, action, status):
+    # Minor grade so that resolve-on-spot is possible where its status allows.
+    row = client.run(make_complaint, viewers, status=status, criteria=["M-1"])
+    before = len(_history(client, row["id"]))
+    client.login(ACTOR[action])
+    r = _act(client, row, action)
+    after = _reload(client, row["number"])
+    if status in RULES[action].from_statuses:
+        assert r.status_code == 303, r.text
+        assert after["version"] == row["version"] + 1
+        assert len(_history(client, row["id"])) == before + 1
+        expected = RULES[action].to_status or status
+        assert after["status"] == expected
+    else:
+        # Before dispatch (and once invalid) the complaint is no department's to see.
+        hidden = ACTOR[action].startswith("qa.") and status in ("logged", "invalid")
+        assert r.status_code == (404 if hidden else 409)
+        assert after["status"] == row["status"]
+        assert after["version"] == row["version"]
+        assert len(_history(client, row["id"])) == before
+
+
+def test_dispatch_sets_the_department_and_notifies_its_staff(client, viewers):
+    row = client.run(make_complaint, viewers, status="logged")
+    client.login("office")
+    r = _act(client, row, Action.DISPATCH, department="SVC")
+    assert r.status_code == 303
+    after = _reload(client, row["number"])
+    assert after["department"] == "SVC" and after["dispatched_at"] is not None
+    notified = client.run(lambda: Notification.select(Notification.user).where(
+        Notification.complaint == row["id"]))
+    assert {n["user"] for n in notified} == {viewers["svc.head"].id, viewers["svc.staff"].id}
+    event = _history(client, row["id"])[-1]
+    assert event["action"] == "dispatch" and event["actor"] == viewers["office"].id
+    assert (event["from_status"], event["to_status"]) == ("logged", "dispatched")
+    assert '"department": [null, "SVC"]' in event["changes"]
+
+
+def test_dispatch_to_an_unknown_department_changes_nothing(client, viewers):
+    row = client.run(make_complaint, viewers, status="logged")
+    client.login("office")
+    r = _act(client, row, Action.DISPATCH, department="NOPE")
+    assert r.status_code == 422
+    assert _reload(client, row["number"])["status"] == "logged"
+
+
+def test_submit_result_stores_every_field(client, viewers):
+    row = client.run(make_complaint, viewers, status="in_progress")
+    client.login("qa.staff")
+    assert _act(client, row, Action.SUBMIT_RESULT).status_code == 303
+    after = _reload(client, row["number"])
+    assert (after["cause"], after["solution"], after["corrective_action"]) == ("来料不良", "换新", "全检")
+    assert after["compensation"] == Decimal("200")
+    assert after["result_submitted_at"] is not None
+
+
+def test_submit_result_without_cause_is_refused_and_changes_nothing(client, viewers):
+    row = client.run(make_complaint, viewers, status="in_progress")
+    client.login("qa.staff")
+    r = _act(client, row, Action.SUBMIT_RESULT, cause="")
+    assert r.status_code == 422
+    assert 'class="error"' in r.text
+    assert _reload(client, row["number"])["version"] == row["version"]
+
+
+def test_negative_compensation_is_refused(client, viewers):
+    row = client.run(make_complaint, viewers, status="in_progress")
+    client.login("qa.staff")
+    assert _act(client, row, Action.SUBMIT_RESULT, compensation="-1").status_code == 422
+
+
+def test_send_back_returns_to_in_progress_with_the_reason_in_history(client, viewers):
+    row = client.run(make_complaint, viewers, status="signed_off")
+    client.login("office")
+    assert _act(client, row, Action.SEND_BACK).status_code == 303
+    assert _reload(client, row["number"])["status"] == "in_progress"
+    assert _history(client, row["id"])[-1]["note"] == "原因分析不充分"
+
+
+def test_send_back_requires_a_reason(client, viewers):
+    row = client.run(make_complaint, viewers, status="signed_off")
+    client.login("office")
+    assert _act(client, row, Action.SEND_BACK, reason="").status_code == 422
+    assert _reload(client, row["number"])["status"] == "signed_off"
+
+
+def test_reply_marks_replied_and_notifies_the_first_responder(client, viewers):
+    row = client.run(make_complaint, viewers, status="verified")
+    client.login("office")
+    assert _act(client, row, Action.REPLY).status_code == 303
+    after = _reload(client, row["number"])
+    assert after["status"] == "replied" and after["reply"] == "已为您换新"
+    notes = client.run(lambda: Notification.select().where(
+        (Notification.complaint == row["id"]) & (Notification.kind == "replied")))
+    assert [n["user"] for n in notes] == [viewers["clerk"].id]
+    client.login("clerk")
+    assert "TS-" in client.get("/notifications").text
+
+
+def test_regrade_requires_a_reason_and_records_from_and_to(client, viewers):
+    row = client.run(make_complaint, viewers, status="logged", criteria=["II-5"])
+    client.login("office")
+    assert _act(client, row, Action.REGRADE, reason="").status_code == 422
+    assert _act(client, row, Action.REGRADE).status_code == 303
+    after = _reload(client, row["number"])
+    assert after["grade"] == "I"
+    event = _history(client, row["id"])[-1]
+    assert '"grade": ["II", "I"]' in event["changes"] and event["note"] == "媒体已报道"
+
+
+def test_duplicate_needs_an_existing_original(client, viewers):
+    original = client.run(make_complaint, viewers, status="logged")
+    row = client.run(make_complaint, viewers, status="logged", customer_phone="13900001111",
+                     customer_email="")
+    client.login("office")
+    r = _act(client, row, Action.INVALID, kind="duplicate", original="")
+    assert r.status_code == 422
+    r = _act(client, row, Action.INVALID, kind="duplicate", original="TS-2000-999999")
+    assert r.status_code == 422
+    r = _act(client, row, Action.INVALID, kind="duplicate", original=row["number"])
+    assert r.status_code == 422
+    r = _act(client, row, Action.INVALID, kind="duplicate", original=original["number"].lower())
+    assert r.status_code == 303
+    after = _reload(client, row["number"])
+    assert after["status"] == "invalid" and after["duplicate_of"] == original["number"]
+    page = client.get(f"/complaints/{row['number']}").text
+    assert f'href="/complaints/{original["number"]}"' in page
+
+
+def test_a_stale_version_is_refused_and_nothing_is_overwritten(client, viewers):
+    row = client.run(make_complaint, viewers, status="dispatched")
+    client.login("qa.staff")
+    assert _act(client, row, Action.ACKNOWLEDGE).status_code == 303
+    fresh = _reload(client, row["number"])
+    # A second person still holding the page at the old version tries to start it.
+    r = client.post_form(f"/complaints/{row['number']}/start", {"version": row["version"]})
+    assert r.status_code == 409
+    assert "Someone else changed this complaint" in r.text or "他人已修改" in r.text
+    assert _reload(client, row["number"]) == fresh
+
+
+def test_a_missing_version_is_treated_as_stale(client, viewers):
+    row = client.run(make_complaint, viewers, status="dispatched")
+    client.login("qa.staff")
+    r = client.post_form(f"/complaints/{row['number']}/acknowledge", {})
+    assert r.status_code == 409
+    assert _reload(client, row["number"])["status"] == "dispatched"
+
+
+def test_an_action_already_taken_by_someone_else_gets_409_with_a_message(client, viewers):
+    row = client.run(make_complaint, viewers, status="dispatched")
+    client.login("qa.staff")
+    assert _act(client, row, Action.ACKNOWLEDGE).status_code == 303
+    r = _act(client, row, Action.ACKNOWLEDGE)
+    assert r.status_code == 409
+    assert "current status" in r.text or "当前状态" in r.text
+
+
+@pytest.mark.parametrize("username,action,status,expected", [
+    ("qa.staff", Action.DISPATCH, "logged", 403),      # office work, QA cannot see a logged one
+    ("qa.staff", Action.VERIFY, "signed_off", 403),
+    ("qa.staff", Action.REPLY, "verified", 403),
+    ("qa.staff", Action.SIGN_OFF, "result_submitted", 403),  # department head only
+    ("svc.staff", Action.ACKNOWLEDGE, "dispatched", 404),    # another department
+    ("svc.head", Action.SIGN_OFF, "result_submitted", 404),
+    ("clerk", Action.ACKNOWLEDGE, "dispatched", 403),        # logged it, may look, not act
+    ("admin", Action.DISPATCH, "logged", 404),
+    ("office", Action.ACKNOWLEDGE, "dispatched", 403),       # department work
+])
+def test_roles_and_departments_are_checked(client, viewers, username, action, status, expected):
+    row = client.run(make_complaint, viewers, status=status)
+    client.login(username)
+    r = _act(client, row, action)
+    if username == "qa.staff" and status == "logged":
+        expected = 404  # a logged complaint is not yet the department's to see
+    assert r.status_code == expected
+    after = _reload(client, row["number"])
+    assert (after["status"], after["version"]) == (row["status"], row["version"])
+
+
+def test_an_unknown_action_is_404(client, viewers):
+    row = client.run(make_complaint, viewers, status="logged")
+    client.login("office")
+    assert client.post_form(f"/complaints/{row['number']}/explode", {"version": 1}).status_code == 404
+
+
+def test_get_on_an_action_url_is_refused(client, viewers):
+    row = client.run(make_complaint, viewers, status="logged")
+    client.login("office")
+    assert client.get(f"/complaints/{row['number']}/dispatch").status_code == 405
+
+
+def test_htmx_action_swaps_the_complaint_fragment(client, viewers):
+    row = client.run(make_complaint, viewers, status="dispatched")
+    client.login("qa.staff")
+    r = client.post_form(f"/complaints/{row['number']}/acknowledge", {"version": row["version"]},
+                         htmx=True)
+    assert r.status_code == 200
+    assert "<html" not in r.text and 'id="complaint"' in r.text
+    assert 'data-status="acknowledged"' in r.text
+    assert 'data-action="start"' in r.text
+    assert r.headers["vary"] == "HX-Request"
+
+
+def test_htmx_conflict_returns_the_fragment_with_the_message(client, viewers):
+    row = client.run(make_complaint, viewers, status="acknowledged")
+    client.login("qa.staff")
+    r = client.post_form(f"/complaints/{row['number']}/acknowledge", {"version": row["version"]},
+                         htmx=True)
+    assert r.status_code == 409
+    assert "<html" not in r.text and 'flash-error' in r.text
+
+
+def test_htmx_invalid_form_returns_the_fragment_with_field_errors(client, viewers):
+    row = client.run(make_complaint, viewers, status="signed_off")
+    client.login("office")
+    r = client.post_form(f"/complaints/{row['number']}/send-back",
+                         {"version": row["version"], "reason": ""}, htmx=True)
+    assert r.status_code == 422
+    assert "<html" not in r.text and 'class="error"' in r.text
+    assert _reload(client, row["number"])["status"] == "signed_off"
+
+
+def test_every_status_is_reachable_by_the_full_story(client, viewers):
+    row = client.run(make_complaint, viewers, status="replied")
+    events = [e["action"] for e in _history(client, row["id"])]
+    assert events == ["log", "dispatch", "acknowledge", "start", "contact", "submit-result",
+                      "sign-off", "verify", "reply"]
+    assert _reload(client, row["number"])["status"] == Status.REPLIED
