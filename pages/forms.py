@@ -5,15 +5,17 @@ from __future__ import annotations
 from wtforms import Form
 from wtforms.meta import DefaultMeta
 
-from portal.i18n import gettext, ngettext
+from portal.i18n import get_locale, translations
 
 
 class _Translations:
+    """WTForms formats its own messages after translating, so no formatting here."""
+
     def gettext(self, message: str) -> str:
-        return gettext(message)
+        return translations(get_locale()).ugettext(message)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return ngettext(singular, plural, n)
+        return translations(get_locale()).ungettext(singular, plural, n)
 
 
 class PortalForm(Form):

@@ -177,5 +177,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[start_pool],
         on_shutdown=[close_pool],
         openapi_config=None,
+        # Five attachments of 10 MB each, plus the form itself.
+        request_max_body_size=60 * 1024 * 1024,
         debug=False,
     )

@@ -23,7 +23,7 @@ def _form(request: Request, formdata=None) -> IntakeForm:
 
 async def _page(request: Request, form: IntakeForm, status: int = 200, file_errors=()):
     policy = request.app.state.policy
-    selected = set(form.criteria.data or [])
+    selected = {c for c in form.criteria.data or [] if policy.has("criteria", c)}
     return render(
         request, "intake/intake.html", status_code=status, form=form, policy=policy,
         preview=grade_for(selected, policy), selected=selected, file_errors=list(file_errors),

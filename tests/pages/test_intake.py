@@ -1,0 +1,223 @@
+"""/intake: the complaint record form, its validation, numbers, second complaints, uploads."""
+
+import asyncio
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from db.tables import Attachment, Complaint, ComplaintEvent
+from portal.timeutil import utcnow
+from tests.factories import make_complaint
+
+GOOD = {
+    "customer_name": "王芳",
+    "customer_phone": "139 8765 4321",
+    "customer_email": "wangfang@example.com",
+    "customer_address": "北京市朝阳区建国路 1 号",
+    "channel": "phone",
+    "category": "quality",
+    "received_at": "2026-11-20T09:30",
+    "occurred_at": "2026-11-19T18:00",
+    "location": "家中",
+    "product": "空气净化器",
+    "model_batch": "AP-300 / B2026",
+    "order_no": "SO123456",
+    "purchase_date": "2026-10-01",
+    "complained_department": "SALES",
+    "complained_person": "张三",
+    "description": "滤网异味明显",
+    "demand": "退货退款",
+    "claimed_loss": "1299.50",
+    "criteria": ["II-5", "M-2"],
+    "urgent": "y",
+}
+
+
+def count(client):
+    return client.run(lambda: Complaint.count())
+
+
+def post(client, data, files=None):
+    return client.post_form("/intake", data, files=files)
+
+
+def test_a_valid_complaint_is_saved_with_every_field_and_redirects_to_it(client, viewers):
+    client.login("clerk")
+    r = post(client, GOOD)
+    assert r.status_code == 303
+    assert re.fullmatch(r"/complaints/TS-\d{4}-000001", r.headers["location"])
+    row = client.run(lambda: Complaint.select().first())
+    assert row["customer_phone"] == "13987654321"  # spaces removed
+    for name in ("customer_name", "customer_email", "customer_address", "channel", "category",
+                 "location", "product", "model_batch", "order_no", "complained_department",
+                 "complained_person", "description", "demand"):
+        assert row[name] == GOOD[name], name
+    assert row["claimed_loss"] == Decimal("1299.50")
+    assert row["purchase_date"].isoformat() == "2026-10-01"
+    assert row["received_at"].astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai")
+                                         ).strftime("%Y-%m-%d %H:%M") == "2026-11-20 09:30"
+    assert row["criteria"] == "II-5,M-2" and row["grade"] == "II"
+    assert row["urgent"] is True and row["status"] == "logged"
+    assert row["logged_by"] == viewers["clerk"].id
+    events = client.run(lambda: ComplaintEvent.select().where(ComplaintEvent.complaint == row["id"]))
+    assert [e["action"] for e in events] == ["log"]
+    page = client.get(r.headers["location"])
+    assert row["number"] in page.text and "flash-success" in page.text
+
+
+def test_numbers_are_sequential(client, viewers):
+    client.login("clerk")
+    numbers = [post(client, GOOD).headers["location"].rsplit("/", 1)[1] for _ in range(3)]
+    year = utcnow().year
+    assert numbers == [f"TS-{year}-00000{i}" for i in (1, 2, 3)] or numbers[0].endswith("000001")
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("customer_name", "", "Enter the customer's name|请填写客户姓名"),
+    ("description", "", "Describe what the customer complains about|请描述客户投诉的内容"),
+    ("channel", "", "Choose the channel|请选择投诉渠道"),
+    ("channel", "pigeon", "Not a valid choice|不是有效的选择|无效"),
+    ("category", "", "Choose a category|请选择投诉类别"),
+    ("received_at", "", "Enter when the complaint was received|请填写受理时间"),
+    ("received_at", "2099-01-01T10:00", "cannot be in the future|不能晚于当前时间"),
+    ("customer_phone", "12345", "mainland mobile|大陆手机号"),
+    ("customer_email", "not-an-email", "valid email|有效的电子邮箱"),
+    ("claimed_loss", "-1", "cannot be negative|不能为负数"),
+    ("claimed_loss", "abc", "Not a valid decimal|不是有效的小数|decimal"),
+])
+def test_invalid_input_is_refused_with_a_message_and_nothing_saved(client, viewers, field, value,
+                                                                     message):
+    client.login("clerk")
+    r = post(client, {**GOOD, field: value})
+    assert r.status_code == 422
+    assert re.search(message, r.text), r.text[:2000]
+    assert count(client) == 0
+
+
+def test_phone_or_email_is_required(client, viewers):
+    client.login("clerk")
+    r = post(client, {**GOOD, "customer_phone": "", "customer_email": ""})
+    assert r.status_code == 422
+    assert count(client) == 0
+
+
+def test_unknown_criterion_is_refused(client, viewers):
+    client.login("clerk")
+    r = post(client, {**GOOD, "criteria": ["II-5", "Z-9"]})
+    assert r.status_code == 422 and count(client) == 0
+
+
+def test_automatic_criteria_cannot_be_ticked_by_hand(client, viewers):
+    client.login("clerk")
+    assert post(client, {**GOOD, "criteria": ["I-8"]}).status_code == 422
+
+
+def test_entered_values_are_kept_when_the_form_is_refused(client, viewers):
+    client.login("clerk")
+    r = post(client, {**GOOD, "customer_name": ""})
+    for name in ("customer_email", "customer_address", "location", "product", "order_no",
+                 "complained_person"):
+        assert f'value="{GOOD[name]}"' in r.text, name
+    assert GOOD["description"] in r.text and GOOD["demand"] in r.text
+    assert 'value="II-5" checked' in r.text and 'value="M-2" checked' in r.text
+    assert re.search(r'<option selected value="phone">|<option value="phone" selected', r.text)
+    assert 'value="2026-11-20T09:30"' in r.text
+
+
+@pytest.mark.parametrize("criteria,grade", [
+    (["M-1"], "M"), (["II-3"], "II"), (["I-2"], "I"), (["M-1", "II-3"], "II"),
+    (["M-3", "II-1", "I-5"], "I"), ([], ""),
+])
+def test_grade_preview_shows_the_highest_grade(client, viewers, criteria, grade):
+    client.login("clerk")
+    r = client.get("/intake/grade-preview", params=[("criteria", c) for c in criteria],
+                   headers={"HX-Request": "true"})
+    assert r.status_code == 200 and "<html" not in r.text
+    assert f'data-grade="{grade}"' in r.text
+
+
+def test_a_second_complaint_within_three_months_is_flagged_and_linked(client, viewers):
+    first = client.run(make_complaint, viewers, customer_phone="13987654321", customer_email="")
+    client.login("clerk")
+    warning = client.get("/intake/second-check", params={"customer_phone": "13987654321"})
+    assert first["number"] in warning.text
+    post(client, GOOD)
+    second = client.run(lambda: Complaint.select().where(Complaint.id != first["id"]).first())
+    assert second["is_second"] is True and second["previous_number"] == first["number"]
+    page = client.get(f"/complaints/{first['number']}")
+    assert second["number"] in page.text  # the earlier one links to its repeat
+
+
+def test_the_same_email_also_makes_a_second_complaint(client, viewers):
+    first = client.run(make_complaint, viewers, customer_phone="", customer_email="wangfang@example.com")
+    client.login("clerk")
+    post(client, {**GOOD, "customer_phone": ""})
+    second = client.run(lambda: Complaint.select().where(Complaint.id != first["id"]).first())
+    assert second["previous_number"] == first["number"]
+
+
+def test_an_older_or_different_customer_is_not_a_second_complaint(client, viewers):
+    client.run(make_complaint, viewers, customer_phone="13987654321", customer_email="",
+               now=utcnow() - timedelta(days=100))
+    client.run(make_complaint, viewers, customer_phone="13700000000", customer_email="")
+    client.login("clerk")
+    assert client.get("/intake/second-check", params={"customer_phone": "13987654321"}).text.strip() == ""
+    post(client, GOOD)
+    newest = client.run(lambda: Complaint.select().order_by(Complaint.id, ascending=False).first())
+    assert newest["is_second"] is False and newest["previous_number"] is None
+
+
+def test_twenty_parallel_intakes_get_twenty_distinct_gap_free_numbers(client, viewers, app):
+    client.login("clerk")
+    cookies = dict(client.cookies)
+    token = client.csrf
+
+    async def submit_all():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local",
+                                     cookies=cookies) as http:
+            return await asyncio.gather(*[
+                http.post("/intake", data={**GOOD, "_csrf_token": token,
+                                           "customer_name": f"客户{i}"}) for i in range(20)])
+
+    responses = client.run(submit_all)
+    assert [r.status_code for r in responses] == [303] * 20
+    numbers = sorted(r.headers["location"].rsplit("/", 1)[1] for r in responses)
+    assert len(set(numbers)) == 20
+    assert [int(n[-6:]) for n in numbers] == list(range(1, 21))
+
+
+def test_attachments_are_stored_outside_static_and_served_to_viewers(client, viewers, settings):
+    client.login("clerk")
+    files = [("attachments", (f"photo{i}.jpg", b"\xff\xd8jpeg" + bytes([i]), "image/jpeg"))
+             for i in range(5)]
+    r = post(client, GOOD, files=files)
+    assert r.status_code == 303
+    items = client.run(lambda: Attachment.select().order_by(Attachment.id))
+    assert [i["filename"] for i in items] == [f"photo{i}.jpg" for i in range(5)]
+    assert all((settings.attachments_dir / i["storage_key"]).exists() for i in items)
+    number = r.headers["location"].rsplit("/", 1)[1]
+    got = client.get(f"/complaints/{number}/attachments/{items[2]['id']}")
+    assert got.status_code == 200 and got.content == b"\xff\xd8jpeg\x02"
+    client.login("svc.staff")
+    assert client.get(f"/complaints/{number}/attachments/{items[2]['id']}").status_code == 404
+
+
+@pytest.mark.parametrize("files,message", [
+    ([("attachments", (f"p{i}.jpg", b"x", "image/jpeg")) for i in range(6)], "At most 5|最多只能上传 5"),
+    ([("attachments", ("big.pdf", b"x" * (10 * 1024 * 1024 + 1), "application/pdf"))], "10 MB"),
+    ([("attachments", ("run.exe", b"MZ", "application/octet-stream"))], "run.exe"),
+    ([("attachments", ("page.html", b"<script>", "text/html"))], "page.html"),
+])
+def test_bad_uploads_are_refused_with_a_message_and_nothing_saved(client, viewers, settings,
+                                                                 files, message):
+    client.login("clerk")
+    r = post(client, GOOD, files=files)
+    assert r.status_code == 422
+    assert re.search(message, r.text)
+    assert count(client) == 0
+    assert client.run(lambda: Attachment.count()) == 0
+    assert not settings.attachments_dir.exists() or not any(settings.attachments_dir.iterdir())
