@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from db.tables import Attachment, Complaint, ComplaintEvent, Department, Notification, User
+from db.transactions import is_sqlite
 from portal.contact import normalize_phone
 from portal.numbering import parse_number
 from portal.workflow import DEPARTMENT_OPEN, Status
@@ -129,10 +130,12 @@ def _search_condition(q: str):
     if "@" in q:
         return Complaint.customer_email == q
     like = f"%{q.replace('%', '').replace('_', '')}%"
+    # SQLite's LIKE already ignores ASCII case; PostgreSQL needs ILIKE.
+    op = "like" if is_sqlite() else "ilike"
     return (
-        Complaint.customer_name.ilike(like)
-        | Complaint.description.ilike(like)
-        | Complaint.product.ilike(like)
+        getattr(Complaint.customer_name, op)(like)
+        | getattr(Complaint.description, op)(like)
+        | getattr(Complaint.product, op)(like)
     )
 
 
