@@ -1,0 +1,176 @@
+"""Benchmark the portal's pages on PostgreSQL at several sizes with wrk from a second process.
+
+    uv run python bench/run.py 10000 1000000        # sizes to measure (default: 10000 1000000)
+
+For each size: a fresh database (portal_bench on PORTAL_BENCH_PG), `portal migrate`, the data
+generator, `portal serve` (one worker), log-ins for qa.staff and office, then wrk (Debian's
+package; `apt-get install wrk`) for DURATION seconds per page with 2 connections. Prints a
+markdown table of median and p99 per page and size, and the 1M/10k ratio; writes JSON to
+bench/results/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+SERVER = os.environ.get("PORTAL_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+DB = "portal_bench"
+DURATION = int(os.environ.get("BENCH_SECONDS", "15"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "2"))
+WORKERS = os.environ.get("BENCH_WORKERS", "1")
+
+PAGES = [
+    ("/inbox (first page)", "qa.staff", "/inbox"),
+    ("/inbox (filtered)", "qa.staff", "/inbox?status=all&grade=II&urgent=true"),
+    ("/complaints/{number}", "qa.staff", None),
+    ("/triage", "office", "/triage"),
+]
+
+
+def sh(*cmd, env=None, **kw):
+    return subprocess.run(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, check=True, **kw)
+
+
+async def _admin(sql: str) -> None:
+    conn = await asyncpg.connect(f"{SERVER}/test")
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def recreate_database() -> str:
+    import asyncio
+
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
+    asyncio.run(_admin(f'CREATE DATABASE "{DB}"'))
+    return f"{SERVER}/{DB}"
+
+
+def sample_numbers(url: str, department: str, k: int = 500) -> list[str]:
+    import asyncio
+
+    async def fetch():
+        conn = await asyncpg.connect(url)
+        try:
+            rows = await conn.fetch(
+                "SELECT number FROM complaint WHERE department = $1 AND id % 97 = 0 LIMIT $2",
+                department, k)
+            return [r["number"] for r in rows]
+        finally:
+            await conn.close()
+
+    return asyncio.run(fetch())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def login(base: str, username: str) -> str:
+    with httpx.Client(base_url=base) as client:
+        client.get("/login")
+        token = client.cookies["portal_csrf"]
+        r = client.post("/login", data={"username": username, "password": "demo-pass",
+                                        "_csrf_token": token})
+        assert r.status_code == 303, r.text
+        return "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+
+
+def to_ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, cookie: str, script: Path | None = None) -> dict:
+    cmd = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", "-H", f"Cookie: {cookie}"]
+    if script:
+        cmd += ["-s", str(script)]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    pct = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.M))
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"p50_ms": to_ms(pct["50"]), "p90_ms": to_ms(pct["90"]), "p99_ms": to_ms(pct["99"]),
+            "rps": rps, "non_2xx": int(errors.group(1)) if errors else 0}
+
+
+def measure(size: int) -> dict:
+    url = recreate_database()
+    env = {"DATABASE_URL": url, "PORTAL_SECRET_KEY": "bench-" + "k" * 40}
+    print(f"\n== {size:,} complaints: migrate and generate", flush=True)
+    sh("uv", "run", "portal", "migrate", env=env, stdout=subprocess.DEVNULL)
+    t0 = time.monotonic()
+    sh("uv", "run", "python", "bench/generate.py", str(size), env=env)
+    generate_s = time.monotonic() - t0
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = open(RESULTS / f"server-{size}.log", "w")  # noqa: SIM115
+    server = subprocess.Popen(["uv", "run", "portal", "serve", "--port", str(port), "--workers", WORKERS],
+                              cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(base + "/login", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        cookies = {u: login(base, u) for u in ("qa.staff", "office")}
+        numbers = sample_numbers(url, "QA")
+        script = Path(tempfile.mkstemp(suffix=".lua")[1])
+        script.write_text("local paths = {" + ",".join(f'"/complaints/{n}"' for n in numbers) + "}\n"
+                          "request = function()\n"
+                          "  return wrk.format('GET', paths[math.random(#paths)])\nend\n")
+        results = {"size": size, "generate_s": round(generate_s, 1), "pages": {}}
+        for name, user, path in PAGES:
+            # Warm the caches once, then measure.
+            target = base + (path or f"/complaints/{numbers[0]}")
+            httpx.get(target, headers={"Cookie": cookies[user]})
+            r = wrk(target, cookies[user], None if path else script)
+            results["pages"][name] = r
+            print(f"{name:24} median {r['p50_ms']:7.2f} ms   p99 {r['p99_ms']:7.2f} ms   "
+                  f"{r['rps']:7.1f} req/s   non-2xx {r['non_2xx']}", flush=True)
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def main() -> None:
+    sizes = [int(s) for s in sys.argv[1:]] or [10_000, 1_000_000]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    runs = [measure(size) for size in sizes]
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(runs, indent=2))
+    print(f"\nwrk -t1 -c{CONNECTIONS} -d{DURATION}s, portal serve --workers {WORKERS}, PostgreSQL\n")
+    header = "| page | " + " | ".join(f"{r['size']:,}: median / p99 (ms)" for r in runs)
+    if len(runs) > 1:
+        header += f" | median ratio {runs[-1]['size']:,}/{runs[0]['size']:,}"
+    print(header + " |")
+    print("|---" * (header.count("|")) + "|")
+    for name, _, _ in PAGES:
+        cells = [f"{r['pages'][name]['p50_ms']:.1f} / {r['pages'][name]['p99_ms']:.1f}" for r in runs]
+        if len(runs) > 1:
+            cells.append(f"{runs[-1]['pages'][name]['p50_ms'] / runs[0]['pages'][name]['p50_ms']:.2f}×")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    import asyncio
+
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    main()
