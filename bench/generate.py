@@ -51,10 +51,11 @@ def pick(rng: random.Random, weighted):
     return weighted[-1][0]
 
 
-def status_for(rng: random.Random, age_days: float) -> str:
-    """Old complaints are finished; the last weeks hold the open work."""
-    if age_days < 2 and rng.random() < 0.3:
-        return "logged"
+def status_for(rng: random.Random, age_days: float, from_newest: int) -> str:
+    """Old complaints are finished; the last weeks hold the open work. The triage queue is
+    today's intake (about 50 waiting), whatever the size of the history."""
+    if from_newest < 100:
+        return "logged" if rng.random() < 0.5 else "dispatched"
     if age_days < 30 and rng.random() < 0.6:
         return rng.choice(OPEN + ["signed_off", "verified"])
     r = rng.random()
@@ -97,7 +98,7 @@ async def generate(n: int, seed: int = 7) -> None:
             counters[year] = counters.get(year, 0) + 1
             number = f"TS-{year}-{counters[year]:06d}"
             age = (now - logged).total_seconds() / 86400
-            status = status_for(rng, age)
+            status = status_for(rng, age, n - i)
             grade = pick(rng, [("I", 0.05), ("II", 0.45), ("M", 0.5)])
             category = pick(rng, CATEGORIES)
             dept = None if status in ("logged", "invalid") else pick(rng, DEPARTMENTS)

@@ -16,7 +16,7 @@ INDEXES = [
     # /inbox for the office across departments, by status.
     "CREATE INDEX IF NOT EXISTS complaint_status_id ON complaint (status, id)",
     # /triage: logged complaints, urgent first, then oldest first.
-    "CREATE INDEX IF NOT EXISTS complaint_triage ON complaint (status, urgent, received_at, id)",
+    "CREATE INDEX IF NOT EXISTS complaint_triage ON complaint (status, urgent DESC, received_at, id)",
     # /mine: what a first responder logged.
     "CREATE INDEX IF NOT EXISTS complaint_logged_by_id ON complaint (logged_by, id)",
     # Linked complaints: later repeats of this one.

@@ -1,0 +1,45 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from portal.grading import UnknownCriterion, grade_for, join_criteria, parse_criteria
+from portal.policy import load_policy
+
+POLICY = load_policy()
+CODES = [c.code for c in POLICY.criteria]
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_criterion_gives_its_own_grade(code):
+    assert grade_for([code], POLICY) == code.split("-")[0]
+
+
+@pytest.mark.parametrize("codes,grade", [
+    (["I-1", "II-3"], "I"), (["II-3", "M-1"], "II"), (["M-1", "M-3"], "M"),
+    (["M-2", "II-7", "I-5"], "I"), (["II-1", "II-2"], "II"),
+])
+def test_the_highest_grade_wins(codes, grade):
+    assert grade_for(codes, POLICY) == grade
+
+
+def test_no_criterion_gives_no_grade():
+    assert grade_for([], POLICY) is None
+
+
+def test_an_unknown_criterion_is_an_error():
+    with pytest.raises(UnknownCriterion):
+        grade_for(["II-3", "X-1"], POLICY)
+
+
+@given(st.lists(st.sampled_from(CODES), min_size=1))
+def test_grade_is_order_independent_and_the_max_by_rank(codes):
+    expected = max((POLICY.grade(POLICY.criterion(c).grade) for c in codes), key=lambda g: g.rank)
+    assert grade_for(codes, POLICY) == expected.code
+    assert grade_for(list(reversed(codes)), POLICY) == expected.code
+
+
+def test_criteria_are_stored_in_policy_order_without_repeats():
+    joined = join_criteria(["M-1", "I-2", "II-3", "I-2"], POLICY)
+    assert joined == "I-2,II-3,M-1"
+    assert parse_criteria(joined) == ["I-2", "II-3", "M-1"]
+    assert parse_criteria("") == []

@@ -1,0 +1,96 @@
+import pytest
+
+from portal.workflow import (
+    RULES,
+    Action,
+    Role,
+    Status,
+    Subject,
+    Viewer,
+    available_actions,
+    can_view,
+    role_allows,
+    sees_contacts,
+    status_allows,
+)
+
+S = Status
+# DOMAIN §4 as a table: the statuses each action may start from.
+EXPECTED = {
+    Action.DISPATCH: {S.LOGGED},
+    Action.REGRADE: {S.LOGGED, S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS},
+    Action.INVALID: {S.LOGGED},
+    Action.ACKNOWLEDGE: {S.DISPATCHED},
+    Action.START: {S.ACKNOWLEDGED},
+    Action.CONTACT: {S.ACKNOWLEDGED, S.IN_PROGRESS},
+    Action.SUBMIT_RESULT: {S.IN_PROGRESS},
+    Action.SIGN_OFF: {S.RESULT_SUBMITTED},
+    Action.VERIFY: {S.SIGNED_OFF},
+    Action.SEND_BACK: {S.RESULT_SUBMITTED, S.SIGNED_OFF},
+    Action.REPLY: {S.VERIFIED},
+    Action.RESOLVE_ON_SPOT: {S.LOGGED},
+}
+
+OFFICE = Viewer(1, Role.OFFICE, None)
+CS_HEAD = Viewer(2, Role.CS_HEAD, None)
+QA_STAFF = Viewer(3, Role.HANDLER, "QA")
+QA_HEAD = Viewer(4, Role.DEPT_HEAD, "QA")
+SVC_STAFF = Viewer(5, Role.HANDLER, "SVC")
+CLERK = Viewer(6, Role.EMPLOYEE, "SALES")
+ADMIN = Viewer(7, Role.ADMIN, None)
+
+
+def subject(status=S.DISPATCHED, department="QA", grade="II"):
+    return Subject(status=status, department=department, logged_by=CLERK.id, grade=grade)
+
+
+@pytest.mark.parametrize("status", list(Status))
+@pytest.mark.parametrize("action", list(Action))
+def test_transition_table(action, status):
+    assert status_allows(action, status) is (status in EXPECTED[action])
+
+
+def test_every_action_has_a_rule():
+    assert set(RULES) == set(Action)
+
+
+@pytest.mark.parametrize("viewer,action,allowed", [
+    (OFFICE, Action.DISPATCH, True), (CS_HEAD, Action.REPLY, True), (QA_STAFF, Action.DISPATCH, False),
+    (QA_STAFF, Action.ACKNOWLEDGE, True), (QA_HEAD, Action.ACKNOWLEDGE, True),
+    (SVC_STAFF, Action.ACKNOWLEDGE, False), (OFFICE, Action.ACKNOWLEDGE, False),
+    (QA_STAFF, Action.SIGN_OFF, False), (QA_HEAD, Action.SIGN_OFF, True),
+    (CLERK, Action.ACKNOWLEDGE, False), (ADMIN, Action.DISPATCH, False),
+])
+def test_who_may_act(viewer, action, allowed):
+    assert role_allows(action, viewer, subject()) is allowed
+
+
+def test_resolve_on_the_spot_is_for_minor_complaints_by_their_first_responder_or_office():
+    minor = subject(status=S.LOGGED, department=None, grade="M")
+    assert role_allows(Action.RESOLVE_ON_SPOT, CLERK, minor)
+    assert role_allows(Action.RESOLVE_ON_SPOT, OFFICE, minor)
+    assert not role_allows(Action.RESOLVE_ON_SPOT, QA_STAFF, minor)
+    assert not role_allows(Action.RESOLVE_ON_SPOT, CLERK, subject(S.LOGGED, None, "II"))
+
+
+@pytest.mark.parametrize("viewer,visible,contacts", [
+    (OFFICE, True, True), (CS_HEAD, True, True), (QA_STAFF, True, True), (QA_HEAD, True, True),
+    (SVC_STAFF, False, False), (CLERK, True, False), (ADMIN, False, False),
+])
+def test_visibility_and_contacts(viewer, visible, contacts):
+    assert can_view(viewer, subject()) is visible
+    assert sees_contacts(viewer, subject()) is contacts
+
+
+def test_a_logged_complaint_is_not_yet_any_departments():
+    logged = subject(status=S.LOGGED, department=None)
+    assert not can_view(QA_STAFF, logged)
+
+
+def test_available_actions_for_typical_viewers():
+    assert available_actions(QA_STAFF, subject(S.DISPATCHED)) == [Action.ACKNOWLEDGE]
+    assert available_actions(QA_HEAD, subject(S.RESULT_SUBMITTED)) == [Action.SIGN_OFF]
+    assert available_actions(OFFICE, subject(S.RESULT_SUBMITTED)) == [Action.SEND_BACK]
+    assert available_actions(OFFICE, subject(S.LOGGED, None, "M")) == [
+        Action.DISPATCH, Action.REGRADE, Action.INVALID, Action.RESOLVE_ON_SPOT]
+    assert available_actions(CLERK, subject(S.REPLIED)) == []
