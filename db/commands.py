@@ -145,8 +145,10 @@ async def log_complaint(data: IntakeData, user_id: int, uploads: list[Upload], n
                 previous_number=earlier["number"] if earlier else None,
             )
             await complaint.save()
-            note = f"二次投诉 → {earlier['number']}" if earlier else ""
-            await _event(complaint.id, now, user_id, "log", "", Status.LOGGED, note).save()
+            # Recorded as data, so the history shows it in the reader's language.
+            changes = {"previous_number": [None, earlier["number"]]} if earlier else None
+            await _event(complaint.id, now, user_id, "log", "", Status.LOGGED,
+                         changes=changes).save()
             for up, key in stored:
                 await Attachment(
                     complaint=complaint.id,

@@ -53,4 +53,5 @@ FIELD_LABELS = {
     "invalid_kind": _l("Kind"),
     "duplicate_of": _l("Original complaint"),
     "compensation": _l("Compensation (CNY)"),
+    "previous_number": _l("Second complaint, repeating"),
 }

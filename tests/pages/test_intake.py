@@ -149,6 +149,8 @@ def test_a_second_complaint_within_three_months_is_flagged_and_linked(client, vi
     assert second["is_second"] is True and second["previous_number"] == first["number"]
     page = client.get(f"/complaints/{first['number']}")
     assert second["number"] in page.text  # the earlier one links to its repeat
+    log = client.run(lambda: ComplaintEvent.select().where(ComplaintEvent.complaint == second["id"]).first())
+    assert first["number"] in log["changes"]  # the history says which complaint it repeats
 
 
 def test_the_same_email_also_makes_a_second_complaint(client, viewers):
