@@ -3,8 +3,8 @@
     uv run python bench/run.py 10000 1000000        # sizes to measure (default: 10000 1000000)
 
 For each size: a fresh database (portal_bench on PORTAL_BENCH_PG), `portal migrate`, the data
-generator, `portal serve` (one worker), log-ins for qa.staff and office, then wrk (Debian's
-package; `apt-get install wrk`) for DURATION seconds per page with 2 connections. Prints a
+generator, `portal serve --workers 2`, log-ins for qa.staff and office, then wrk (Debian's
+package; `apt-get install wrk`) for DURATION seconds per page with 4 connections. Prints a
 markdown table of median and p99 per page and size, and the 1M/10k ratio; writes JSON to
 bench/results/.
 """
@@ -29,8 +29,8 @@ RESULTS = ROOT / "bench" / "results"
 SERVER = os.environ.get("PORTAL_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 DB = "portal_bench"
 DURATION = int(os.environ.get("BENCH_SECONDS", "15"))
-CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "2"))
-WORKERS = os.environ.get("BENCH_WORKERS", "1")
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
+WORKERS = os.environ.get("BENCH_WORKERS", "2")
 
 PAGES = [
     ("/inbox (first page)", "qa.staff", "/inbox"),

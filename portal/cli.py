@@ -76,19 +76,16 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(migrate())
         print(asyncio.run(load_demo()))
     elif args.command == "serve":
-        import uvicorn
-
         from portal.config import load_settings
         from portal.policy import PolicyError, load_policy
+        from portal.server import serve
 
         try:
             load_policy(load_settings().policy_path)
         except PolicyError as exc:
             # DOMAIN: an invalid policy stops start-up, naming the bad entry.
             raise SystemExit(f"cannot start: {exc}") from None
-
-        uvicorn.run("portal.app:create_app", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, proxy_headers=False, log_level="info")
+        serve(args.host, args.port, args.workers)
     elif args.command == "createuser":
         password = args.password or getpass.getpass("password: ")
         if len(password) < 8:
