@@ -178,6 +178,11 @@ async def triage_page(offset: int, page_size: int = PAGE_SIZE) -> tuple[list[dic
     return rows, total
 
 
+async def status_counts(statuses: list[str]) -> dict[str, int]:
+    """How many complaints wait in each of a few statuses (one indexed count each)."""
+    return {s: await Complaint.count().where(Complaint.status == s) for s in statuses}
+
+
 async def unread_count(user_id: int) -> int:
     return await Notification.count().where(
         (Notification.user == user_id) & Notification.read_at.is_null()

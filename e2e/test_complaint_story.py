@@ -95,7 +95,9 @@ def test_a_complaint_goes_from_intake_to_reply(login):
     expect(head.locator("#complaint")).to_have_attribute("data-status", "signed_off")
 
     # --- the office verifies and replies ------------------------------------------------------
-    office.goto(f"/complaints/{number}")
+    office.goto("/triage")
+    office.get_by_test_id("queue-verify").click()  # the office's queue of results to verify
+    office.locator(f"tr[data-number='{number}'] a").first.click()
     act(office, "verify")
     act(office, "reply", reply="您好，经检测为温控器问题，已为您办理退货退款。感谢您的反馈。")
     expect(office.locator("#complaint")).to_have_attribute("data-status", "replied")

@@ -39,6 +39,8 @@ DEPARTMENT_OPEN = (
     Status.IN_PROGRESS,
     Status.RESULT_SUBMITTED,
 )
+# The office's view of unfinished work adds what waits on the office itself.
+OFFICE_OPEN = (*DEPARTMENT_OPEN, Status.SIGNED_OFF, Status.VERIFIED)
 FINISHED = (Status.REPLIED, Status.CLOSED, Status.INVALID)
 
 

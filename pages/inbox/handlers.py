@@ -4,7 +4,7 @@ from litestar import Request, get
 
 from db import queries
 from portal.web import render, roles, user_of
-from portal.workflow import Role, Status
+from portal.workflow import DEPARTMENT_OPEN, OFFICE_OPEN, Role, Status
 
 STAFF = roles(Role.OFFICE, Role.CS_HEAD, Role.HANDLER, Role.DEPT_HEAD)
 STATUS_FILTERS = ("open", "all", *[s.value for s in Status])
@@ -25,7 +25,8 @@ async def inbox_page(request: Request, status: str = "open", grade: str = "",
     else:
         dept = user.department
     f = queries.ListFilter(department=dept, status=status, grade=grade, urgent=urgent,
-                           q=q[:100], before=before)
+                           q=q[:100], before=before,
+                           statuses=OFFICE_OPEN if user.is_office else DEPARTMENT_OPEN)
     rows, next_cursor = await queries.complaint_page(f)
     params = {k: v for k, v in {"status": status, "grade": grade, "urgent": "true" if urgent else "",
                                 "q": q, "department": dept if user.is_office and dept else ""}.items() if v}

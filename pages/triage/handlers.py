@@ -2,7 +2,7 @@ from litestar import Request, get
 
 from db import queries
 from portal.web import render, roles
-from portal.workflow import Role
+from portal.workflow import Role, Status
 
 OFFICE = roles(Role.OFFICE, Role.CS_HEAD)
 
@@ -13,8 +13,10 @@ async def triage_page(request: Request, page: int = 1) -> object:
     offset = (page - 1) * queries.PAGE_SIZE
     rows, total = await queries.triage_page(offset)
     departments = {d["code"]: d for d in await queries.departments()}
+    # The office's other queues: results to verify, verified results to reply with.
+    waiting = await queries.status_counts([Status.SIGNED_OFF, Status.VERIFIED])
     return render(
-        request, "triage/triage.html", rows=rows, total=total, page=page,
+        request, "triage/triage.html", rows=rows, total=total, page=page, waiting=waiting,
         pages=max(1, -(-total // queries.PAGE_SIZE)), policy=request.app.state.policy,
         departments=departments, nav="triage",
     )

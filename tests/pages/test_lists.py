@@ -154,3 +154,26 @@ def test_the_header_switch_is_remembered_and_wins(client, viewers):
 def test_the_language_switch_never_redirects_off_site(client, viewers):
     r = client.post_form("/lang", {"lang": "en", "next": "https://evil.example/"})
     assert r.headers["location"] == "/"
+
+
+def test_triage_links_to_the_offices_other_queues_with_counts(client, viewers):
+    client.run(make_complaint, viewers, status="signed_off")
+    client.run(make_complaint, viewers, status="signed_off")
+    client.run(make_complaint, viewers, status="verified")
+    client.login("office")
+    page = client.get("/triage").text
+    verify = page.split('data-testid="queue-verify"', 1)[1].split("</a>", 1)[0]
+    reply = page.split('data-testid="queue-reply"', 1)[1].split("</a>", 1)[0]
+    assert ">2<" in verify and ">1<" in reply
+
+
+def test_office_open_inbox_includes_what_waits_on_the_office(client, viewers):
+    signed = client.run(make_complaint, viewers, status="signed_off")
+    verified = client.run(make_complaint, viewers, status="verified")
+    done = client.run(make_complaint, viewers, status="replied")
+    client.login("office")
+    shown = numbers_in(client.get("/inbox").text)
+    assert signed["number"] in shown and verified["number"] in shown
+    assert done["number"] not in shown
+    client.login("qa.staff")  # the department is done with them
+    assert numbers_in(client.get("/inbox").text) == []
