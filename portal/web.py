@@ -12,6 +12,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 
+from db.queries import unread_count
 from db.tables import User
 from portal.i18n import get_locale
 from portal.workflow import DEPARTMENT_ROLES, OFFICE_ROLES, Viewer
@@ -62,8 +63,6 @@ async def load_user(connection: ASGIConnection, handler: BaseRouteHandler) -> No
             .first()
         )
         if row:
-            from db.queries import unread_count
-
             user = CurrentUser(**row, unread=await unread_count(row["id"]))
     connection.state.user = user
     if user is None and not handler.opt.get("public"):

@@ -130,9 +130,7 @@ async def complaint_action(request: Request, number: str, action_name: str) -> o
         return _respond(request, context, 422,
                         _("Please correct the marked fields. Nothing has been changed."),
                         "error")
-    fields = form.values()
-    if action is Action.DISPATCH and fields["department"] not in {d["code"] for d in departments}:
-        raise NotFoundException()
+    fields = form.values()  # dispatch's department is one of the choices: WTForms checked it
     if action is Action.INVALID and fields.get("original"):
         original = await queries.complaint_by_number(fields["original"])
         if original is None or original["id"] == row["id"]:
