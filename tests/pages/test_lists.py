@@ -177,3 +177,17 @@ def test_office_open_inbox_includes_what_waits_on_the_office(client, viewers):
     assert done["number"] not in shown
     client.login("qa.staff")  # the department is done with them
     assert numbers_in(client.get("/inbox").text) == []
+
+
+def test_reply_and_reasons_are_escaped(client, viewers):
+    verified = client.run(make_complaint, viewers, status="verified")
+    signed = client.run(make_complaint, viewers, status="signed_off")
+    client.login("office")
+    client.post_form(f"/complaints/{verified['number']}/reply",
+                     {"version": verified["version"], "reply": XSS})
+    client.post_form(f"/complaints/{signed['number']}/send-back",
+                     {"version": signed["version"], "reason": XSS})
+    for row in (verified, signed):
+        html = client.get(f"/complaints/{row['number']}").text
+        assert "<script>alert(1)</script>" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
