@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
+
+from portal.deadlines import DeadlineRules, parse_rules
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("policy.toml")
 ROUTE_OFFICE = "office"
@@ -48,6 +51,9 @@ class Policy:
     categories: tuple[Category, ...]
     criteria: tuple[Criterion, ...]
     second_complaint_months: int = 3
+    work_start: time = time(9)
+    work_end: time = time(18)
+    deadlines: DeadlineRules | None = None
     _index: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -135,7 +141,24 @@ def parse_policy(data: dict, department_codes: set[str] | None = None) -> Policy
     months = data.get("second_complaint_months", 3)
     if not isinstance(months, int) or not 1 <= months <= 24:
         raise PolicyError("policy: 'second_complaint_months' must be a whole number from 1 to 24")
-    return Policy(tuple(grades), tuple(channels), tuple(categories), tuple(criteria), months)
+    work_start, work_end = _working_hours(data.get("calendar", {}))
+    try:
+        rules = parse_rules(data.get("deadlines", {}), [g.code for g in grades])
+    except ValueError as exc:
+        raise PolicyError(f"policy: {exc}") from exc
+    return Policy(tuple(grades), tuple(channels), tuple(categories), tuple(criteria), months,
+                  work_start, work_end, rules)
+
+
+def _working_hours(raw: dict) -> tuple[time, time]:
+    try:
+        start = time.fromisoformat(raw.get("work_start", "09:00"))
+        end = time.fromisoformat(raw.get("work_end", "18:00"))
+    except (TypeError, ValueError) as exc:
+        raise PolicyError("policy: calendar.work_start/work_end must be times like '09:00'") from exc
+    if not start < end:
+        raise PolicyError("policy: calendar.work_start must be before calendar.work_end")
+    return start, end
 
 
 def load_policy(path: Path | str | None = None, department_codes: set[str] | None = None) -> Policy:

@@ -1,0 +1,235 @@
+"""DOMAIN §4 deadlines: the policy table, the arithmetic on the business calendar, which
+deadlines still run, and when reminders and breach notices fall due. Pure functions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from portal.workcalendar import BusinessCalendar
+
+
+class Deadline(StrEnum):
+    """Values are the `data-deadline` contract on the complaint page."""
+
+    ACKNOWLEDGE = "acknowledge"
+    CONTACT = "contact"
+    RESULT = "result"
+    CAP = "cap"
+
+
+DEADLINES = tuple(Deadline)
+# Where each deadline is stored on the complaint row.
+DUE_COLUMN = {d: f"{d.value}_due" for d in Deadline}
+
+
+class AlertKind(StrEnum):
+    REMINDER = "reminder"  # to the handler, at the policy share of the allowed time
+    BREACH = "breach"  # to the department head and the office (and CS head for Class I)
+
+
+class SpanError(ValueError):
+    pass
+
+
+_SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hd])\s*$")
+
+
+@dataclass(frozen=True)
+class Span:
+    """'2h' working hours, '3d' working days, 'same-day' the end of the working day."""
+
+    unit: str  # "h", "d" or "same-day"
+    amount: float = 0
+
+    @classmethod
+    def parse(cls, text: str) -> Span:
+        if isinstance(text, str) and text.strip() == "same-day":
+            return cls("same-day")
+        match = _SPAN.match(text) if isinstance(text, str) else None
+        if not match or float(match.group(1)) <= 0:
+            raise SpanError(f"'{text}' is not a span like '2h', '3d' or 'same-day'")
+        return cls(match.group(2), float(match.group(1)))
+
+    def after(self, start: datetime, cal: BusinessCalendar) -> datetime:
+        if self.unit == "same-day":
+            return cal.end_of_working_day(start)
+        if self.unit == "h":
+            return cal.add_working_hours(start, self.amount)
+        return cal.add_working_hours(start, cal.hours_per_day * self.amount)
+
+    def __str__(self) -> str:
+        return "same-day" if self.unit == "same-day" else f"{self.amount:g}{self.unit}"
+
+
+@dataclass(frozen=True)
+class DeadlineRules:
+    by_grade: Mapping[str, Mapping[Deadline, Span]]
+    urgent: Mapping[Deadline, Span] = field(default_factory=dict)
+    reminder_at: float = 0.75
+    appeal_window: Span = Span("d", 1)
+    dispatch: Span = Span("d", 1)
+    unresolved_months: int = 1  # I-8
+
+    def spans(self, grade: str, urgent: bool) -> dict[Deadline, Span]:
+        spans = dict(self.by_grade[grade])
+        if urgent:
+            spans.update(self.urgent)
+        return spans
+
+
+DEFAULT_TABLE = {
+    "I": {"acknowledge": "2h", "contact": "same-day", "result": "3d", "cap": "7d"},
+    "II": {"acknowledge": "1d", "contact": "1d", "result": "2d", "cap": "7d"},
+    "M": {"acknowledge": "1d", "contact": "2d", "result": "3d", "cap": "7d"},
+}
+
+
+def parse_rules(raw: Mapping, grade_codes: Iterable[str]) -> DeadlineRules:
+    """Validate the policy's [deadlines] table; raises ValueError naming the bad entry."""
+    grades_raw = raw.get("grades", DEFAULT_TABLE)
+    by_grade: dict[str, dict[Deadline, Span]] = {}
+    for code in grade_codes:
+        table = grades_raw.get(code)
+        if not isinstance(table, Mapping):
+            raise ValueError(f"deadlines.grades.{code} is missing")
+        by_grade[code] = _spans(table, f"deadlines.grades.{code}", required=True)
+    unknown = set(grades_raw) - set(by_grade)
+    if unknown:
+        raise ValueError(f"deadlines.grades: unknown grade(s) {sorted(unknown)}")
+    urgent = _spans(raw.get("urgent", {"acknowledge": "1h", "contact": "4h"}),
+                    "deadlines.urgent", required=False)
+    ratio = raw.get("reminder_at", 0.75)
+    if not isinstance(ratio, int | float) or not 0 < ratio < 1:
+        raise ValueError("deadlines.reminder_at must be a fraction between 0 and 1")
+    months = raw.get("unresolved_months", 1)
+    if not isinstance(months, int) or not 1 <= months <= 24:
+        raise ValueError("deadlines.unresolved_months must be a whole number from 1 to 24")
+    try:
+        window = Span.parse(raw.get("appeal_window", "1d"))
+        dispatch = Span.parse(raw.get("dispatch", "1d"))
+    except SpanError as exc:
+        raise ValueError(f"deadlines: {exc}") from exc
+    return DeadlineRules(by_grade, urgent, float(ratio), window, dispatch, months)
+
+
+def _spans(table: Mapping, where: str, required: bool) -> dict[Deadline, Span]:
+    if not isinstance(table, Mapping):
+        raise ValueError(f"{where} must be a table")
+    unknown = set(table) - {d.value for d in Deadline}
+    if unknown:
+        raise ValueError(f"{where}: unknown deadline(s) {sorted(unknown)}")
+    spans = {}
+    for deadline in Deadline:
+        if deadline.value not in table:
+            if required:
+                raise ValueError(f"{where}.{deadline.value} is missing")
+            continue
+        try:
+            spans[deadline] = Span.parse(table[deadline.value])
+        except SpanError as exc:
+            raise ValueError(f"{where}.{deadline.value}: {exc}") from exc
+    return spans
+
+
+def compute(rules: DeadlineRules, grade: str, urgent: bool, start: datetime,
+            cal: BusinessCalendar) -> dict[Deadline, datetime]:
+    """Every deadline of a complaint whose clock starts at `start` (the dispatch)."""
+    dues = {d: span.after(start, cal) for d, span in rules.spans(grade, urgent).items()}
+    # Urgency shortens the first deadlines; nothing may fall after the cap.
+    cap = dues[Deadline.CAP]
+    return {d: min(due, cap) for d, due in dues.items()}
+
+
+# Statuses in which the department's clock runs (an appeal does not stop it).
+ACTIVE = frozenset({"dispatched", "acknowledged", "in_progress", "appealed"})
+
+
+def running(status: str, acknowledged: bool, contacted: bool) -> list[Deadline]:
+    """The deadlines not yet met: the ones to show as running and to remind about."""
+    if status == "result_submitted":
+        return [Deadline.CAP]
+    if status not in ACTIVE:
+        return []
+    kinds = []
+    if not acknowledged:
+        kinds.append(Deadline.ACKNOWLEDGE)
+    if not contacted:
+        kinds.append(Deadline.CONTACT)
+    return [*kinds, Deadline.RESULT, Deadline.CAP]
+
+
+def nearest(dues: Mapping[Deadline, datetime | None], kinds: Iterable[Deadline]) -> datetime | None:
+    times = [dues[k] for k in kinds if dues.get(k) is not None]
+    return min(times) if times else None
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: AlertKind
+    deadline: Deadline
+    due: datetime
+    at: datetime  # when it should go out
+
+
+def alerts(dues: Mapping[Deadline, datetime | None], kinds: Iterable[Deadline],
+           clock_start: datetime, reminder_at: float, cal: BusinessCalendar) -> list[Alert]:
+    """Every reminder and breach notice for the running deadlines, in time order."""
+    out = []
+    for kind in kinds:
+        due = dues.get(kind)
+        if due is None:
+            continue
+        allowed = cal.working_time_between(clock_start, due)
+        remind = cal.add_working_hours(clock_start, allowed * reminder_at) if allowed else due
+        out.append(Alert(AlertKind.REMINDER, kind, due, min(remind, due)))
+        out.append(Alert(AlertKind.BREACH, kind, due, due))
+    return sorted(out, key=lambda a: (a.at, a.kind != AlertKind.REMINDER))
+
+
+class Urgency(StrEnum):
+    OK = "ok"
+    SOON = "soon"  # past the reminder point
+    OVERDUE = "overdue"
+
+
+def urgency(now: datetime, due: datetime, clock_start: datetime | None, reminder_at: float,
+            cal: BusinessCalendar) -> Urgency:
+    if now >= due:
+        return Urgency.OVERDUE
+    if clock_start is not None:
+        allowed = cal.working_time_between(clock_start, due)
+        if cal.working_time_between(now, due) <= allowed * (1 - reminder_at):
+            return Urgency.SOON
+    return Urgency.OK
+
+
+def time_left(now: datetime, due: datetime, cal: BusinessCalendar) -> timedelta:
+    """Working time left until `due`; negative once overdue."""
+    return cal.working_time_between(now, due)
+
+
+def extension_allowed(now: datetime, result_due: datetime | None) -> bool:
+    """An extension may be requested only before the result deadline."""
+    return result_due is not None and now < result_due
+
+
+def appeal_allowed(now: datetime, dispatched_at: datetime | None, rules: DeadlineRules,
+                   cal: BusinessCalendar) -> bool:
+    """An appeal only within the window (1 working day) after dispatch."""
+    return dispatched_at is not None and now <= rules.appeal_window.after(dispatched_at, cal)
+
+
+def check_extension(new_due: datetime, now: datetime, result_due: datetime,
+                    cap_due: datetime) -> str | None:
+    """Why a requested result deadline is not acceptable, or None."""
+    if new_due <= result_due:
+        return "not_later"
+    if new_due > cap_due:
+        return "past_cap"
+    if new_due <= now:
+        return "past"
+    return None
