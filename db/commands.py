@@ -8,25 +8,56 @@ from datetime import datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
 
+from db.calendar import business_calendar
+from db.notify import Mailing, department_users, notify, role_users
 from db.queries import earlier_complaint
-from db.tables import Attachment, Complaint, ComplaintEvent, Notification, User
+from db.tables import Attachment, Complaint, ComplaintEvent, DeadlineAlert
 from db.transactions import atomic
 from portal.attachments import Upload, store
 from portal.contact import normalize_email, normalize_phone
-from portal.grading import grade_for, join_criteria
+from portal.deadlines import (
+    DUE_COLUMN,
+    Deadline,
+    appeal_allowed,
+    check_extension,
+    compute,
+    extension_allowed,
+)
+from portal.grading import escalate, grade_for, join_criteria, repeat_rule
 from portal.numbering import format_number
 from portal.policy import Policy
+from portal.schedule import plan
 from portal.timeutil import months_before
+from portal.workcalendar import BusinessCalendar
 from portal.workflow import (
     Action,
+    Role,
     Status,
     Subject,
     Viewer,
     can_view,
+    condition_allows,
     next_status,
     role_allows,
     status_allows,
 )
+
+
+@dataclass(frozen=True)
+class Env:
+    """What state changes need besides the request: the policy, the company's time zone
+    (for the business calendar) and how to address emails."""
+
+    policy: Policy
+    tz: tzinfo
+    base_url: str = "http://127.0.0.1:8000"
+
+    @property
+    def mailing(self) -> Mailing:
+        return Mailing(self.base_url, self.tz)
+
+    async def calendar(self) -> BusinessCalendar:
+        return await business_calendar(self.policy, self.tz, fresh=True)
 
 
 class NotVisible(Exception):
@@ -42,7 +73,16 @@ class NotNow(Exception):
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
-        self.reason = reason  # "status" or "stale"
+        self.reason = reason  # "status", "stale" or the failed condition (see CONDITIONS)
+
+
+class Invalid(Exception):
+    """A field's value is refused by a rule that needs the stored complaint: 422."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
 
 
 async def next_complaint_number(year: int) -> str:
@@ -102,7 +142,9 @@ class IntakeData:
 
 async def log_complaint(data: IntakeData, user_id: int, uploads: list[Upload], now: datetime,
                         policy: Policy, attachments_dir: Path, tz: tzinfo) -> str:
-    """登记: saves a new complaint with its first history row; returns its number."""
+    """登记: saves a new complaint with its first history row; returns its number. A second
+    complaint is linked to the earlier one and the automatic rules I-7 / II-6 apply."""
+    cal = await business_calendar(policy, tz, fresh=True)
     # Files are written before the transaction (file systems do not roll back) and removed
     # again if the transaction fails, so a failed intake leaves nothing behind.
     stored = [(up, store(attachments_dir, up.content)) for up in uploads]
@@ -115,6 +157,11 @@ async def log_complaint(data: IntakeData, user_id: int, uploads: list[Upload], n
             earlier = await earlier_complaint(
                 phone, email, months_before(now, policy.second_complaint_months)
             )
+            ticked_grade = grade_for(data.criteria, policy) or "M"
+            grade, criteria = ticked_grade, list(data.criteria)
+            rule = repeat_rule(grade, earlier["grade"], policy) if earlier else None
+            if rule:
+                grade, criteria = escalate(grade, criteria, rule, policy)
             complaint = Complaint(
                 number=number,
                 status=Status.LOGGED,
@@ -138,17 +185,26 @@ async def log_complaint(data: IntakeData, user_id: int, uploads: list[Upload], n
                 description=data.description,
                 demand=data.demand,
                 claimed_loss=data.claimed_loss,
-                criteria=join_criteria(data.criteria, policy),
-                grade=grade_for(data.criteria, policy) or "M",
+                criteria=join_criteria(criteria, policy),
+                grade=grade,
                 urgent=data.urgent,
                 is_second=earlier is not None,
                 previous_number=earlier["number"] if earlier else None,
             )
+            schedule = plan({"status": Status.LOGGED, "received_at": data.received_at,
+                             "logged_at": now, "criteria": complaint.criteria},
+                            policy.deadlines, cal)
+            complaint.next_due = schedule.next_due
+            complaint.next_alert_at = schedule.next_alert_at
             await complaint.save()
             # Recorded as data, so the history shows it in the reader's language.
             changes = {"previous_number": [None, earlier["number"]]} if earlier else None
             await _event(complaint.id, now, user_id, "log", "", Status.LOGGED,
                          changes=changes).save()
+            if rule:
+                # DOMAIN §3: the automatic rule, named in the history.
+                await _event(complaint.id, now, None, AUTO_GRADE_EVENT, Status.LOGGED,
+                             Status.LOGGED, rule, {"grade": [ticked_grade, grade]}).save()
             for up, key in stored:
                 await Attachment(
                     complaint=complaint.id,
@@ -166,36 +222,67 @@ async def log_complaint(data: IntakeData, user_id: int, uploads: list[Upload], n
     return number
 
 
+AUTO_GRADE_EVENT = "auto-grade"
+
+
 def subject_of(row: dict) -> Subject:
     return Subject(status=row["status"], department=row["department"],
                    logged_by=row["logged_by"], grade=row["grade"])
 
 
-async def _department_users(code: str) -> list[int]:
-    rows = await User.select(User.id).where(
-        (User.department == code) & User.is_active.eq(True)
-        & User.role.is_in(["handler", "dept_head"])
+def subject_at(row: dict, now: datetime, policy: Policy, cal: BusinessCalendar) -> Subject:
+    """The subject with the conditions that depend on the clock (extension, appeal)."""
+    return Subject(
+        status=row["status"], department=row["department"], logged_by=row["logged_by"],
+        grade=row["grade"], acknowledged=row["acknowledged_at"] is not None,
+        extension_pending=row["extension_due"] is not None,
+        extension_open=extension_allowed(now, row["result_due"]),
+        appeal_open=appeal_allowed(now, row["dispatched_at"], policy.deadlines, cal),
     )
-    return [r["id"] for r in rows]
 
 
-async def _notify(user_ids, complaint_id: int, kind: str, now: datetime) -> None:
-    rows = [Notification(user=uid, complaint=complaint_id, kind=kind, created_at=now)
-            for uid in dict.fromkeys(user_ids)]
-    if rows:
-        await Notification.insert(*rows)
+# Why a condition failed, by action: the key of the message shown (409).
+CONDITIONS = {
+    Action.REQUEST_EXTENSION: "extension_closed",
+    Action.APPROVE_EXTENSION: "no_extension",
+    Action.REFUSE_EXTENSION: "no_extension",
+    Action.APPEAL: "appeal_closed",
+}
+
+
+def _deadlines(policy: Policy, grade: str, urgent: bool, start: datetime,
+               cal: BusinessCalendar) -> dict:
+    dues = compute(policy.deadlines, grade, urgent, start, cal)
+    return {DUE_COLUMN[d]: dues[d] for d in Deadline}
+
+
+def _restart(policy: Policy, row: dict, now: datetime, cal: BusinessCalendar) -> dict:
+    """A (re)dispatch: the department's clock starts now."""
+    return {"dispatched_at": now, "clock_start": now, "acknowledged_at": None,
+            "acknowledged_by": None, "first_contact_at": None, "extension_due": None,
+            "extension_reason": "",
+            **_deadlines(policy, row["grade"], row["urgent"], now, cal)}
 
 
 # What each action writes besides the status: field -> value, from the validated form.
-def _changes_for(action: Action, row: dict, fields: dict, now: datetime, user_id: int) -> dict:
+def _changes_for(action: Action, row: dict, fields: dict, now: datetime, user_id: int,
+                 policy: Policy, cal: BusinessCalendar) -> dict:
     a = Action
     if action is a.DISPATCH:
-        return {"department": fields["department"], "dispatched_at": now}
+        return {"department": fields["department"],
+                **_restart(policy, row, now, cal)}
     if action is a.REGRADE:
-        return {"grade": fields["grade"]}
+        changes = {"grade": fields["grade"]}
+        if fields.get("urgent") is not None:
+            changes["urgent"] = bool(fields["urgent"])
+        grade, urgent = changes["grade"], changes.get("urgent", row["urgent"])
+        if row["clock_start"] is not None and (grade, urgent) != (row["grade"], row["urgent"]):
+            # DOMAIN §4: deadlines follow the grade and urgency, from the original dispatch.
+            changes.update(_deadlines(policy, grade, urgent, row["clock_start"], cal))
+        return changes
     if action is a.INVALID:
         return {"invalid_kind": fields["kind"], "invalid_reason": fields["reason"],
-                "duplicate_of": fields.get("original") or None}
+                "duplicate_of": fields.get("original") or None, "extension_due": None}
     if action is a.ACKNOWLEDGE:
         return {"acknowledged_at": now, "acknowledged_by": user_id}
     if action is a.CONTACT:
@@ -203,7 +290,8 @@ def _changes_for(action: Action, row: dict, fields: dict, now: datetime, user_id
     if action is a.SUBMIT_RESULT:
         return {"cause": fields["cause"], "solution": fields["solution"],
                 "corrective_action": fields.get("corrective_action", ""),
-                "compensation": fields.get("compensation"), "result_submitted_at": now}
+                "compensation": fields.get("compensation"), "result_submitted_at": now,
+                "extension_due": None, "extension_reason": ""}
     if action is a.SIGN_OFF:
         return {"signed_off_at": now}
     if action is a.VERIFY:
@@ -212,49 +300,116 @@ def _changes_for(action: Action, row: dict, fields: dict, now: datetime, user_id
         return {"signed_off_at": None}
     if action in (a.REPLY, a.RESOLVE_ON_SPOT):
         return {"reply": fields["reply"], "replied_at": now}
+    if action is a.REQUEST_EXTENSION:
+        problem = check_extension(fields["new_due"], now, row["result_due"], row["cap_due"])
+        if problem:
+            raise Invalid("new_due", problem)
+        return {"extension_due": fields["new_due"], "extension_reason": fields["reason"]}
+    if action is a.APPROVE_EXTENSION:
+        # Never past the cap, even if the cap moved (re-grade) since the request.
+        return {"result_due": min(row["extension_due"], row["cap_due"]), "extension_due": None,
+                "extension_reason": ""}
+    if action is a.REFUSE_EXTENSION:
+        return {"extension_due": None, "extension_reason": ""}
+    if action is a.APPEAL:
+        return {"appeal_kind": fields["kind"], "appeal_reason": fields["reason"]}
+    if action is a.APPEAL_REASSIGN:
+        if fields["department"] == row["department"]:
+            raise Invalid("department", "same_department")
+        return {"department": fields["department"], **_restart(policy, row, now, cal)}
     return {}
 
 
 # Fields recorded in the history as "from → to" (timestamps are the event's own time).
-_AUDITED = {"department", "grade", "invalid_kind", "duplicate_of", "compensation"}
+_AUDITED = {"department", "grade", "urgent", "invalid_kind", "duplicate_of", "compensation",
+            "acknowledge_due", "contact_due", "result_due", "cap_due", "extension_due"}
+
+
+async def sent_alerts(complaint_id: int) -> list[tuple[str, str, datetime]]:
+    rows = await DeadlineAlert.select(DeadlineAlert.kind, DeadlineAlert.deadline,
+                                      DeadlineAlert.due).where(DeadlineAlert.complaint == complaint_id)
+    return [(r["kind"], r["deadline"], r["due"]) for r in rows]
+
+
+def _note_of(action: Action, fields: dict) -> str:
+    if action is Action.SUBMIT_RESULT:
+        return fields["solution"]
+    return fields.get("reason") or fields.get("note") or fields.get("reply") or ""
 
 
 async def perform(number: str, action: Action, viewer: Viewer, version: int | None,
-                  fields: dict, now: datetime) -> dict:
+                  fields: dict, now: datetime, env: Env, uploads: list[Upload] = (),
+                  attachments_dir: Path | None = None) -> dict:
     """Checks and applies one workflow action; returns the updated complaint row."""
-    async with atomic():
-        row = await Complaint.select().where(Complaint.number == number).first()
-        if row is None or not can_view(viewer, subject_of(row)):
-            raise NotVisible()
-        if not role_allows(action, viewer, subject_of(row)):
-            raise NotPermitted()
-        if not status_allows(action, row["status"]):
-            raise NotNow("status")
-        if version is None or version != row["version"]:
-            raise NotNow("stale")
-        changes = _changes_for(action, row, fields, now, viewer.id)
-        to_status = next_status(action, row["status"])
-        values = {getattr(Complaint, k): v for k, v in changes.items()}
-        values[Complaint.status] = to_status
-        values[Complaint.version] = row["version"] + 1
-        updated = await Complaint.update(values).where(
-            (Complaint.id == row["id"]) & (Complaint.version == row["version"])
-        ).returning(Complaint.id)
-        if not updated:
-            raise NotNow("stale")
-        audited = {k: [row[k], v] for k, v in changes.items() if k in _AUDITED and row[k] != v}
-        note = fields.get("reason") or fields.get("note") or fields.get("reply") or ""
-        if action is Action.SUBMIT_RESULT:
-            note = fields["solution"]
-        await _event(row["id"], now, viewer.id, action.value, row["status"], to_status, note,
-                     audited).save()
-        if action is Action.DISPATCH:
-            await _notify(await _department_users(fields["department"]), row["id"],
-                          "dispatched", now)
-        elif action is Action.SEND_BACK:
-            await _notify(await _department_users(row["department"]), row["id"], "sent_back",
-                          now)
-        elif action in (Action.REPLY, Action.RESOLVE_ON_SPOT):
-            # DOMAIN §4: the first responder stays accountable and hears the outcome.
-            await _notify([row["logged_by"]], row["id"], "replied", now)
+    policy = env.policy
+    cal = await env.calendar()
+    stored = [(up, store(attachments_dir, up.content)) for up in uploads] if uploads else []
+    try:
+        async with atomic():
+            row = await Complaint.select().where(Complaint.number == number).first()
+            if row is None or not can_view(viewer, subject_of(row)):
+                raise NotVisible()
+            subject = subject_at(row, now, policy, cal)
+            if not role_allows(action, viewer, subject):
+                raise NotPermitted()
+            if not status_allows(action, row["status"]):
+                raise NotNow("status")
+            if version is None or version != row["version"]:
+                raise NotNow("stale")
+            if not condition_allows(action, subject):
+                raise NotNow(CONDITIONS[action])
+            changes = _changes_for(action, row, fields, now, viewer.id, policy, cal)
+            to_status = next_status(action, row["status"], row["acknowledged_at"] is not None)
+            after = {**row, **changes, "status": to_status}
+            schedule = plan(after, policy.deadlines, cal, await sent_alerts(row["id"]))
+            changes["next_due"] = schedule.next_due
+            changes["next_alert_at"] = schedule.next_alert_at
+            values = {getattr(Complaint, k): v for k, v in changes.items()}
+            values[Complaint.status] = to_status
+            values[Complaint.version] = row["version"] + 1
+            updated = await Complaint.update(values).where(
+                (Complaint.id == row["id"]) & (Complaint.version == row["version"])
+            ).returning(Complaint.id)
+            if not updated:
+                raise NotNow("stale")
+            audited = {k: [row[k], v] for k, v in changes.items()
+                       if k in _AUDITED and row[k] != v}
+            await _event(row["id"], now, viewer.id, action.value, row["status"], to_status,
+                         _note_of(action, fields), audited).save()
+            for up, key in stored:
+                await Attachment(complaint=row["id"], filename=up.filename,
+                                 content_type=up.content_type, size=len(up.content),
+                                 storage_key=key, uploaded_by=viewer.id, uploaded_at=now).save()
+            await _notify_for(action, row, after, now, env)
+    except BaseException:
+        for _up, key in stored:
+            (attachments_dir / key).unlink(missing_ok=True)
+        raise
     return await Complaint.select().where(Complaint.id == row["id"]).first()
+
+
+async def _notify_for(action: Action, before: dict, after: dict, now: datetime, env: Env) -> None:
+    a, mailing = Action, env.mailing
+    heads = (Role.DEPT_HEAD,)
+    if action in (a.DISPATCH, a.APPEAL_REASSIGN):
+        await notify(await department_users(after["department"]), after, "dispatched", now,
+                     mailing)
+        if action is a.APPEAL_REASSIGN:
+            await notify(await department_users(before["department"], heads), after,
+                         "appeal_reassigned", now, mailing)
+    elif action is a.SEND_BACK:
+        await notify(await department_users(after["department"]), after, "sent_back", now,
+                     mailing)
+    elif action in (a.REPLY, a.RESOLVE_ON_SPOT):
+        # DOMAIN §4: the first responder stays accountable and hears the outcome.
+        await notify([after["logged_by"]], after, "replied", now, mailing)
+    elif action in (a.REQUEST_EXTENSION, a.APPEAL):
+        kind = "extension_requested" if action is a.REQUEST_EXTENSION else "appealed"
+        await notify(await role_users(Role.OFFICE), after, kind, now, mailing)
+    elif action in (a.APPROVE_EXTENSION, a.REFUSE_EXTENSION):
+        kind = "extension_approved" if action is a.APPROVE_EXTENSION else "extension_refused"
+        await notify(await department_users(after["department"], heads), after, kind, now,
+                     mailing, due=after["result_due"])
+    elif action is a.APPEAL_UPHOLD:
+        await notify(await department_users(after["department"], heads), after,
+                     "appeal_upheld", now, mailing)

@@ -102,7 +102,7 @@ async def earlier_complaint(phone: str, email: str, since, exclude_id: int | Non
     for extra in conditions[1:]:
         match = match | extra
     query = Complaint.select(Complaint.id, Complaint.number, Complaint.received_at,
-                             Complaint.status).where(match & (Complaint.logged_at >= since))
+                             Complaint.status, Complaint.grade).where(match & (Complaint.logged_at >= since))
     if exclude_id:
         query = query.where(Complaint.id != exclude_id)
     return await query.order_by(Complaint.id, ascending=False).first()

@@ -32,6 +32,7 @@ class User(Table, tablename="portal_user"):
     role = Varchar(length=16)
     department = Varchar(length=16, null=True, default=None)  # Department.code
     is_active = Boolean(default=True)
+    language = Varchar(length=8, default="zh_CN")  # notices and email go out in this language
 
 
 class ComplaintCounter(Table):
@@ -88,6 +89,18 @@ class Complaint(Table):
     signed_off_at = Timestamptz(null=True, default=None)
     verified_at = Timestamptz(null=True, default=None)
     replied_at = Timestamptz(null=True, default=None)
+    # DOMAIN §4 deadlines, computed on dispatch from the policy and the business calendar.
+    clock_start = Timestamptz(null=True, default=None)  # dispatch (or reassignment)
+    acknowledge_due = Timestamptz(null=True, default=None)
+    contact_due = Timestamptz(null=True, default=None)
+    result_due = Timestamptz(null=True, default=None)
+    cap_due = Timestamptz(null=True, default=None)
+    next_due = Timestamptz(null=True, default=None)  # the nearest running deadline: list order
+    next_alert_at = Timestamptz(null=True, default=None)  # the sweep's next look: reminder etc.
+    extension_due = Timestamptz(null=True, default=None)  # a pending extension request
+    extension_reason = Text(default="")
+    appeal_kind = Varchar(length=24, default="")
+    appeal_reason = Text(default="")
 
 
 class ComplaintEvent(Table):
@@ -119,6 +132,7 @@ class Notification(Table):
     user = ForeignKey(references=User, index=True)
     complaint = ForeignKey(references=Complaint, null=True)
     kind = Varchar(length=32)
+    detail = Varchar(length=32, default="")  # e.g. which deadline a reminder is about
     created_at = Timestamptz()
     read_at = Timestamptz(null=True, default=None)
 
@@ -129,3 +143,49 @@ class ContactView(Table):
     user = ForeignKey(references=User)
     complaint = ForeignKey(references=Complaint)
     at = Timestamptz()
+
+
+class CalendarDay(Table):
+    """A date the administrator set: a company holiday, or a working day (调休) — also how
+    a year the chinesecalendar package does not know yet gets filled."""
+
+    day = Date(unique=True)
+    kind = Varchar(length=8)  # holiday | workday
+    name = Varchar(length=64, default="")
+    created_by = ForeignKey(references=User, null=True)
+    created_at = Timestamptz()
+
+
+class CalendarYear(Table):
+    """A year the administrator has filled completely (no fallback, no warning)."""
+
+    year = Integer(unique=True)
+    confirmed_by = ForeignKey(references=User, null=True)
+    confirmed_at = Timestamptz()
+
+
+class DeadlineAlert(Table):
+    """One row per reminder or breach notice sent; the unique key (complaint, kind,
+    deadline, due) makes each one go out once, however many sweepers run."""
+
+    complaint = ForeignKey(references=Complaint)
+    kind = Varchar(length=16)  # reminder | breach | auto-grade
+    deadline = Varchar(length=16)
+    due = Timestamptz()
+    sent_at = Timestamptz()
+
+
+class OutboxEmail(Table):
+    """Transactional outbox: written in the same transaction as the notification, delivered
+    later by the sender with retries."""
+
+    recipient = Varchar(length=255)
+    subject = Varchar(length=255)
+    body = Text()
+    message_id = Varchar(length=128, unique=True)
+    created_at = Timestamptz()
+    next_attempt_at = Timestamptz()
+    attempts = Integer(default=0)
+    locked_until = Timestamptz(null=True, default=None)
+    sent_at = Timestamptz(null=True, default=None)
+    last_error = Text(default="")

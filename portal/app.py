@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
 from pathlib import Path
@@ -122,7 +124,27 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from db.tables import Department  # noqa: F401  (import after PICCOLO_CONF is set)
 
     policy = load_policy(settings.policy_path)
-    state = State({"settings": settings, "policy": policy, "static_version": _static_version()})
+    from db.commands import Env
+
+    env = Env(policy, settings.timezone, settings.base_url)
+    state = State({"settings": settings, "policy": policy, "env": env,
+                   "static_version": _static_version()})
+    background: dict = {}
+
+    async def start_scheduler() -> None:
+        # DOMAIN §4: reminders and breaches every minute, and the mail; in every server
+        # process (the claims make that safe) unless PORTAL_SCHEDULER=0 leaves it to a worker.
+        if settings.scheduler:
+            from portal.scheduler import run_forever
+
+            background["stop"] = stop = asyncio.Event()
+            background["task"] = asyncio.create_task(run_forever(settings, policy, stop))
+
+    async def stop_scheduler() -> None:
+        if "task" in background:
+            background["stop"].set()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(background["task"], timeout=10)
 
     async def start_pool() -> None:
         from piccolo.engine import engine_finder
@@ -174,8 +196,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HTTPException: _error_page,
             Exception: _server_error,
         },
-        on_startup=[start_pool],
-        on_shutdown=[close_pool],
+        on_startup=[start_pool, start_scheduler],
+        on_shutdown=[stop_scheduler, close_pool],
         openapi_config=None,
         # Five attachments of 10 MB each, plus the form itself.
         request_max_body_size=60 * 1024 * 1024,

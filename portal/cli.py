@@ -1,4 +1,4 @@
-"""The `portal` command: migrate, demo, serve, createuser."""
+"""The `portal` command: migrate, demo, serve, worker, createuser."""
 
 from __future__ import annotations
 
@@ -49,6 +49,39 @@ async def create_user(username: str, password: str, role: str, department: str |
     return user.id
 
 
+async def run_worker(once: bool) -> None:
+    import logging
+
+    from portal.config import load_settings
+    from portal.policy import load_policy
+    from portal.scheduler import run_forever, tick
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = load_settings()
+    policy = load_policy(settings.policy_path)
+    engine = _postgres_engine()
+    if engine:
+        await engine.start_connection_pool(min_size=1, max_size=4)
+    try:
+        if once:
+            result = await tick(settings, policy)
+            print(f"sweep: {result.sweep.__dict__ | {'numbers': len(result.sweep.numbers)}}; "
+                  f"mail sent {result.mail.sent}, failed {result.mail.failed} {result.mail.last_error}")
+        else:
+            await run_forever(settings, policy)
+    finally:
+        if engine:
+            await engine.close_connection_pool()
+
+
+def _postgres_engine():
+    from piccolo.engine import engine_finder
+    from piccolo.engine.postgres import PostgresEngine
+
+    engine = engine_finder()
+    return engine if isinstance(engine, PostgresEngine) else None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="portal", description="客户投诉管理 complaint portal")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -58,6 +91,9 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    worker = sub.add_parser("worker", help="sweep deadlines and send mail every minute "
+                            "(run with PORTAL_SCHEDULER=0 on the servers)")
+    worker.add_argument("--once", action="store_true", help="one round, then exit")
     cu = sub.add_parser("createuser", help="create a user, or update one with that username")
     cu.add_argument("username")
     cu.add_argument("--role", required=True, choices=[r.value for r in Role])
@@ -86,6 +122,8 @@ def main(argv: list[str] | None = None) -> None:
             # DOMAIN: an invalid policy stops start-up, naming the bad entry.
             raise SystemExit(f"cannot start: {exc}") from None
         serve(args.host, args.port, args.workers)
+    elif args.command == "worker":
+        asyncio.run(run_worker(args.once))
     elif args.command == "createuser":
         password = args.password or getpass.getpass("password: ")
         if len(password) < 8:

@@ -21,10 +21,20 @@ class Settings:
     base_url: str
     timezone: ZoneInfo
     secure_cookies: bool
+    smtp_url: str | None = None  # SMTP_URL; without it mail goes to .eml files in mail_dir
+    mail_from: str = "客户投诉管理 <portal@localhost>"
+    scheduler: bool = True  # PORTAL_SCHEDULER=0: leave sweeps and mail to `portal worker`
+    sweep_seconds: float = 60.0  # PORTAL_SWEEP_SECONDS
+    poll_seconds: int = 30  # PORTAL_POLL_SECONDS: how often the bell asks for news
 
     @property
     def attachments_dir(self) -> Path:
         return self.data_dir / "attachments"
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where mail goes as .eml files when no SMTP_URL is set (the demo)."""
+        return self.data_dir / "mail"
 
     @property
     def is_postgres(self) -> bool:
@@ -73,4 +83,9 @@ def load_settings() -> Settings:
         base_url=os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         timezone=ZoneInfo(os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai")),
         secure_cookies=os.environ.get("PORTAL_SECURE_COOKIES", "") == "1",
+        smtp_url=os.environ.get("SMTP_URL") or None,
+        mail_from=os.environ.get("PORTAL_MAIL_FROM", "客户投诉管理 <portal@localhost>"),
+        scheduler=os.environ.get("PORTAL_SCHEDULER", "1") != "0",
+        sweep_seconds=max(1.0, float(os.environ.get("PORTAL_SWEEP_SECONDS", "60"))),
+        poll_seconds=max(1, int(os.environ.get("PORTAL_POLL_SECONDS", "30"))),
     )

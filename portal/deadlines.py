@@ -29,6 +29,7 @@ DUE_COLUMN = {d: f"{d.value}_due" for d in Deadline}
 class AlertKind(StrEnum):
     REMINDER = "reminder"  # to the handler, at the policy share of the allowed time
     BREACH = "breach"  # to the department head and the office (and CS head for Class I)
+    AUTO_GRADE = "auto-grade"  # an automatic grade rule falls due (I-8)
 
 
 class SpanError(ValueError):
@@ -170,7 +171,7 @@ def nearest(dues: Mapping[Deadline, datetime | None], kinds: Iterable[Deadline])
 @dataclass(frozen=True)
 class Alert:
     kind: AlertKind
-    deadline: Deadline
+    deadline: str  # a Deadline, or the rule code of an automatic grade rule
     due: datetime
     at: datetime  # when it should go out
 

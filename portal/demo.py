@@ -10,7 +10,7 @@ import random
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from db.commands import IntakeData, log_complaint, perform
+from db.commands import Env, IntakeData, log_complaint, perform
 from db.tables import Complaint, Department
 from portal.cli import create_user
 from portal.config import load_settings
@@ -80,8 +80,11 @@ PATHS = {
     "replied": [Action.DISPATCH, Action.ACKNOWLEDGE, Action.START, Action.CONTACT,
                 Action.SUBMIT_RESULT, Action.SIGN_OFF, Action.VERIFY, Action.REPLY],
     "invalid": [Action.INVALID],
+    "appealed": [Action.DISPATCH, Action.APPEAL],
+    "extension": [Action.DISPATCH, Action.ACKNOWLEDGE, Action.START, Action.CONTACT,
+                  Action.REQUEST_EXTENSION],
 }
-PLAN = (["logged"] * 7 + ["dispatched"] * 5 + ["acknowledged"] * 4 + ["in_progress"] * 5
+PLAN = (["logged"] * 6 + ["dispatched"] * 4 + ["appealed", "extension"] + ["acknowledged"] * 4 + ["in_progress"] * 5
         + ["result_submitted"] * 3 + ["signed_off"] * 3 + ["verified"] * 2 + ["replied"] * 8
         + ["invalid"] * 3)
 
@@ -98,6 +101,8 @@ FIELDS = {
     Action.VERIFY: {"note": "核实无误"},
     Action.REPLY: {"reply": "您好，您反映的问题已处理完毕：已为您更换新品并赠送延保一年。感谢您的反馈。"},
     Action.INVALID: {"kind": "invalid", "reason": "经核实非本公司产品。", "original": None},
+    Action.APPEAL: {"kind": "not-our-business", "reason": "该问题属于物流配送环节，非本部门职责。"},
+    Action.REQUEST_EXTENSION: {"reason": "需等待供应商的检测报告，预计还需两个工作日。"},
 }
 
 
@@ -120,31 +125,43 @@ async def load_base() -> dict[str, Viewer]:
 def actor_for(action: Action, department: str, viewers: dict[str, Viewer]) -> Viewer:
     """Which demo user takes an action for a complaint handled by QA or SVC."""
     prefix = "qa" if department == "QA" else "svc"
-    if action in (Action.DISPATCH, Action.INVALID, Action.VERIFY, Action.REPLY,
+    if action in (Action.DISPATCH, Action.INVALID, Action.VERIFY, Action.REPLY, Action.APPROVE_EXTENSION,
+                  Action.REFUSE_EXTENSION, Action.APPEAL_REASSIGN, Action.APPEAL_UPHOLD,
                   Action.SEND_BACK, Action.REGRADE):
         return viewers["office"]
-    if action is Action.SIGN_OFF:
+    if action in (Action.SIGN_OFF, Action.APPEAL, Action.REQUEST_EXTENSION):
         return viewers[f"{prefix}.head"]
     return viewers[f"{prefix}.staff"]
 
 
+def default_env() -> Env:
+    settings = load_settings()
+    return Env(load_policy(settings.policy_path), settings.timezone, settings.base_url)
+
+
 async def advance(number: str, target: str, viewers: dict[str, Viewer], department: str = "QA",
-                  start: datetime | None = None, step=timedelta(hours=1), now: datetime | None = None) -> None:
+                  start: datetime | None = None, step=timedelta(hours=1), now: datetime | None = None,
+                  env: Env | None = None) -> None:
     """Walk a logged complaint along the workflow to `target`, as the demo users would."""
+    env = env or default_env()
     at = start or utcnow()
     for action in PATHS[target]:
         at += step
-        row = await Complaint.select(Complaint.version).where(Complaint.number == number).first()
+        row = await Complaint.select(Complaint.version, Complaint.cap_due).where(
+            Complaint.number == number).first()
         fields = dict(FIELDS[action])
         if action is Action.DISPATCH:
             fields["department"] = department
+        if action is Action.REQUEST_EXTENSION:
+            fields["new_due"] = row["cap_due"]
         await perform(number, action, actor_for(action, department, viewers), row["version"],
-                      fields, min(at, now) if now else at)
+                      fields, min(at, now) if now else at, env)
 
 
 async def load_demo() -> str:
     settings = load_settings()
     policy = load_policy(settings.policy_path)
+    env = Env(policy, settings.timezone, settings.base_url)
     viewers = await load_base()
     clerk = viewers["clerk"].id
     if await Complaint.exists().where(Complaint.logged_by == clerk):
@@ -155,7 +172,8 @@ async def load_demo() -> str:
     for i, target in enumerate(PLAN):
         category, dept, product, model, text, demand, criteria, urgent = MATTERS[i % len(MATTERS)]
         name, phone, email, address = CUSTOMERS[(i * 3) % len(CUSTOMERS)]
-        logged = now - timedelta(days=45 - i, hours=rng.randint(0, 6))
+        # Spread over the last working fortnight: some deadlines are met, some near, some missed.
+        logged = now - timedelta(hours=(len(PLAN) - i) * 8 + rng.randint(0, 6))
         data = IntakeData(
             customer_name=name, customer_phone=phone, customer_email=email,
             customer_address=address, channel=rng.choice(policy.channels).code,
@@ -173,6 +191,7 @@ async def load_demo() -> str:
         handling = dept if dept in ("QA", "SVC") else "QA"
         if target == "dispatched" and dept:
             handling = dept  # some wait in departments without demo users
-        await advance(number, target, viewers, handling, start=logged,
-                      step=timedelta(hours=rng.randint(1, 20)), now=now)
+        # Appeals and extensions must come early (within a day of dispatch, before the deadline).
+        step = timedelta(hours=1 if target in ("appealed", "extension") else rng.randint(1, 20))
+        await advance(number, target, viewers, handling, start=logged, step=step, now=now, env=env)
     return f"demo loaded: {len(DEPARTMENTS)} departments, {len(USERS)} users, {len(PLAN)} complaints"

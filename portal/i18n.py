@@ -8,6 +8,7 @@ request; `_` and the lazy `_l` (for form labels defined at import time) read it.
 from __future__ import annotations
 
 import contextvars
+from contextlib import contextmanager
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -43,6 +44,16 @@ def set_locale(locale: str) -> contextvars.Token:
 
 def get_locale() -> str:
     return _current.get()
+
+
+@contextmanager
+def in_locale(locale: str):
+    """Render something in another user's language (an email to its recipient)."""
+    token = set_locale(locale)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def html_lang(locale: str | None = None) -> str:

@@ -8,6 +8,7 @@ STATUS_LABELS = {
     Status.DISPATCHED: _l("Dispatched"),
     Status.ACKNOWLEDGED: _l("Acknowledged"),
     Status.IN_PROGRESS: _l("In progress"),
+    Status.APPEALED: _l("Appealed"),
     Status.RESULT_SUBMITTED: _l("Result submitted"),
     Status.SIGNED_OFF: _l("Signed off"),
     Status.VERIFIED: _l("Verified"),
@@ -29,6 +30,25 @@ ACTION_LABELS = {
     Action.SEND_BACK: _l("Send back for rework"),
     Action.REPLY: _l("Reply to customer"),
     Action.RESOLVE_ON_SPOT: _l("Resolved on the spot"),
+    Action.REQUEST_EXTENSION: _l("Request an extension"),
+    Action.APPROVE_EXTENSION: _l("Approve the extension"),
+    Action.REFUSE_EXTENSION: _l("Refuse the extension"),
+    Action.APPEAL: _l("Appeal (return to the office)"),
+    Action.APPEAL_REASSIGN: _l("Accept the appeal: reassign"),
+    Action.APPEAL_UPHOLD: _l("Refuse the appeal: department keeps it"),
+}
+
+# History rows written by the system rather than by a button.
+EVENT_LABELS = {
+    "log": _l("Logged"),
+    "auto-grade": _l("Automatic grade rule"),
+}
+
+DEADLINE_LABELS = {
+    "acknowledge": _l("Acknowledge"),
+    "contact": _l("First contact"),
+    "result": _l("Result"),
+    "cap": _l("Final deadline (cap)"),
 }
 
 ROLE_LABELS = {
@@ -54,4 +74,10 @@ FIELD_LABELS = {
     "duplicate_of": _l("Original complaint"),
     "compensation": _l("Compensation (CNY)"),
     "previous_number": _l("Second complaint, repeating"),
+    "urgent": _l("Urgent"),
+    "acknowledge_due": _l("Deadline: acknowledge"),
+    "contact_due": _l("Deadline: first contact"),
+    "result_due": _l("Deadline: result"),
+    "cap_due": _l("Deadline: cap"),
+    "extension_due": _l("Extension requested to"),
 }

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from jinja2 import Environment
 
-from portal import contact, i18n, labels
+from portal import contact, i18n, labels, notices
 from portal.config import Settings
 
 
@@ -43,7 +43,27 @@ def install_template_globals(env: Environment, settings: Settings) -> None:
             return ""
         return dept["name_en"] if i18n.get_locale() == "en" else dept["name_zh"]
 
+    def change_value(value, field: str) -> str:
+        """A history row's before/after value, readable: times local, flags yes/no."""
+        if value is None or value == "":
+            return "—"
+        if field.endswith(("_due", "_at")) and isinstance(value, str):
+            try:
+                return local(datetime.fromisoformat(value))
+            except ValueError:
+                return value
+        if isinstance(value, bool):
+            return i18n.gettext("yes") if value else i18n.gettext("no")
+        return str(value)
+
+    def hours(value: float) -> str:
+        """Working hours as '3.5'; whole numbers without a decimal."""
+        value = round(abs(value), 1)
+        return f"{value:g}"
+
     env.filters.update(
+        change_value=change_value,
+        working_hours=hours,
         local=local,
         iso=iso,
         label=label_of,
@@ -59,4 +79,7 @@ def install_template_globals(env: Environment, settings: Settings) -> None:
         ACTION_LABELS=labels.ACTION_LABELS,
         ROLE_LABELS=labels.ROLE_LABELS,
         INVALID_KINDS=labels.INVALID_KINDS,
+        DEADLINE_LABELS=labels.DEADLINE_LABELS,
+        notice_text=notices.notice_text,
+        POLL_SECONDS=settings.poll_seconds,
     )

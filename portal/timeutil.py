@@ -22,3 +22,16 @@ def months_before(moment: datetime, months: int) -> datetime:
         except ValueError:
             continue
     raise AssertionError("unreachable")
+
+
+def months_after(moment: datetime, months: int) -> datetime:
+    """The same day-of-month `months` later, clamped to the month's end (31 Jan + 1 → 28 Feb)."""
+    month = moment.month - 1 + months
+    year = moment.year + month // 12
+    month = month % 12 + 1
+    for day in (moment.day, 30, 29, 28):
+        try:
+            return moment.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")

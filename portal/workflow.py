@@ -24,6 +24,7 @@ class Status(StrEnum):
     DISPATCHED = "dispatched"
     ACKNOWLEDGED = "acknowledged"
     IN_PROGRESS = "in_progress"
+    APPEALED = "appealed"  # the department returned it (申诉); the office rules
     RESULT_SUBMITTED = "result_submitted"
     SIGNED_OFF = "signed_off"
     VERIFIED = "verified"
@@ -37,6 +38,7 @@ DEPARTMENT_OPEN = (
     Status.DISPATCHED,
     Status.ACKNOWLEDGED,
     Status.IN_PROGRESS,
+    Status.APPEALED,
     Status.RESULT_SUBMITTED,
 )
 # The office's view of unfinished work adds what waits on the office itself.
@@ -59,6 +61,12 @@ class Action(StrEnum):
     SEND_BACK = "send-back"
     REPLY = "reply"
     RESOLVE_ON_SPOT = "resolve-on-spot"
+    REQUEST_EXTENSION = "request-extension"
+    APPROVE_EXTENSION = "approve-extension"
+    REFUSE_EXTENSION = "refuse-extension"
+    APPEAL = "appeal"
+    APPEAL_REASSIGN = "appeal-reassign"
+    APPEAL_UPHOLD = "appeal-uphold"
 
 
 class Actor(StrEnum):
@@ -76,12 +84,12 @@ class Rule:
 
 
 _S = Status
+# Where the department's clock runs: extensions may be asked for and ruled on.
+_RUNNING = frozenset({_S.DISPATCHED, _S.ACKNOWLEDGED, _S.IN_PROGRESS, _S.APPEALED})
 RULES: dict[Action, Rule] = {
     Action.DISPATCH: Rule(frozenset({_S.LOGGED}), _S.DISPATCHED, Actor.OFFICE),
-    Action.REGRADE: Rule(
-        frozenset({_S.LOGGED, _S.DISPATCHED, _S.ACKNOWLEDGED, _S.IN_PROGRESS}), None, Actor.OFFICE
-    ),
-    Action.INVALID: Rule(frozenset({_S.LOGGED}), _S.INVALID, Actor.OFFICE),
+    Action.REGRADE: Rule(frozenset({_S.LOGGED, *_RUNNING}), None, Actor.OFFICE),
+    Action.INVALID: Rule(frozenset({_S.LOGGED, _S.APPEALED}), _S.INVALID, Actor.OFFICE),
     Action.ACKNOWLEDGE: Rule(frozenset({_S.DISPATCHED}), _S.ACKNOWLEDGED, Actor.DEPARTMENT),
     Action.START: Rule(frozenset({_S.ACKNOWLEDGED}), _S.IN_PROGRESS, Actor.DEPARTMENT),
     Action.CONTACT: Rule(frozenset({_S.ACKNOWLEDGED, _S.IN_PROGRESS}), None, Actor.DEPARTMENT),
@@ -98,6 +106,16 @@ RULES: dict[Action, Rule] = {
     Action.REPLY: Rule(frozenset({_S.VERIFIED}), _S.REPLIED, Actor.OFFICE),
     # DOMAIN §1/§4: the first responder may settle a minor complaint on the spot.
     Action.RESOLVE_ON_SPOT: Rule(frozenset({_S.LOGGED}), _S.REPLIED, Actor.FIRST_RESPONDER),
+    # DOMAIN §4 extension (延期): the head asks before the result deadline, the office rules.
+    Action.REQUEST_EXTENSION: Rule(_RUNNING, None, Actor.DEPARTMENT_HEAD),
+    Action.APPROVE_EXTENSION: Rule(_RUNNING, None, Actor.OFFICE),
+    Action.REFUSE_EXTENSION: Rule(_RUNNING, None, Actor.OFFICE),
+    # DOMAIN §4 appeal (申诉): within a working day of dispatch; the office rules.
+    Action.APPEAL: Rule(frozenset({_S.DISPATCHED, _S.ACKNOWLEDGED}), _S.APPEALED,
+                        Actor.DEPARTMENT_HEAD),
+    Action.APPEAL_REASSIGN: Rule(frozenset({_S.APPEALED}), _S.DISPATCHED, Actor.OFFICE),
+    # Back to where it was before the appeal (see next_status).
+    Action.APPEAL_UPHOLD: Rule(frozenset({_S.APPEALED}), None, Actor.OFFICE),
 }
 
 # Order in which buttons are offered on the complaint page.
@@ -121,6 +139,11 @@ class Subject:
     department: str | None  # the handling department, once dispatched
     logged_by: int
     grade: str | None
+    # Conditions that depend on the clock, computed by the caller at "now".
+    acknowledged: bool = False
+    extension_pending: bool = False
+    extension_open: bool = True  # before the result deadline
+    appeal_open: bool = True  # within the appeal window after dispatch
 
 
 def is_office(viewer: Viewer) -> bool:
@@ -165,7 +188,20 @@ def role_allows(action: Action, viewer: Viewer, subject: Subject) -> bool:
     return False
 
 
-def next_status(action: Action, status: str) -> str:
+def condition_allows(action: Action, subject: Subject) -> bool:
+    """The time- and state-dependent conditions beyond the status."""
+    if action is Action.REQUEST_EXTENSION:
+        return subject.extension_open and not subject.extension_pending
+    if action in (Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION):
+        return subject.extension_pending
+    if action is Action.APPEAL:
+        return subject.appeal_open
+    return True
+
+
+def next_status(action: Action, status: str, acknowledged: bool = False) -> str:
+    if action is Action.APPEAL_UPHOLD:
+        return Status.ACKNOWLEDGED if acknowledged else Status.DISPATCHED
     return RULES[action].to_status or status
 
 
@@ -174,4 +210,5 @@ def available_actions(viewer: Viewer, subject: Subject) -> list[Action]:
         action
         for action in ACTION_ORDER
         if status_allows(action, subject.status) and role_allows(action, viewer, subject)
+        and condition_allows(action, subject)
     ]

@@ -38,8 +38,9 @@ import portal  # noqa: E402,F401  (sets PICCOLO_CONF)
 from portal.config import Settings  # noqa: E402
 
 # Tables whose rows a test may create; emptied before each test that uses the database.
-PER_TEST_TABLES = ("contact_view", "notification", "attachment", "complaint_event", "complaint",
-                   "complaint_counter")
+PER_TEST_TABLES = ("contact_view", "notification", "attachment", "complaint_event",
+                   "deadline_alert", "outbox_email", "complaint", "complaint_counter",
+                   "calendar_day", "calendar_year")
 
 
 async def _pg_admin(sql: str) -> None:
@@ -93,6 +94,7 @@ def settings(tmp_path) -> Settings:
         base_url="http://testserver",
         timezone=ZoneInfo("Asia/Shanghai"),
         secure_cookies=False,
+        scheduler=False,  # tests run the sweep and the mail themselves, with their own clock
     )
 
 

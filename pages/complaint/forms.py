@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from wtforms import DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from datetime import datetime, time
+
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    Field,
+    HiddenField,
+    IntegerField,
+    MultipleFileField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import HiddenInput
+from wtforms.widgets import DateTimeLocalInput, HiddenInput
 
 from pages.forms import PortalForm
 from portal.i18n import _, _l
@@ -56,6 +68,9 @@ class DispatchForm(ActionForm):
 
 class RegradeForm(ActionForm):
     grade = SelectField(_l("Grade"), [InputRequired(_l("Choose a grade."))])
+    urgent = BooleanField(_l("Urgent (may affect safety or cause major loss)"))
+    # The page sends this with the checkbox; a client that omits both leaves urgency alone.
+    urgent_shown = HiddenField(default="1")
     reason = TextAreaField(_l("Reason"), [
         InputRequired(_l("Give the reason for the grade.")), Length(max=5000)],
         render_kw={"rows": 2})
@@ -65,6 +80,14 @@ class RegradeForm(ActionForm):
                               for g in context["policy"].grades_by_severity()]
         if not self.grade.data:
             self.grade.data = context["complaint"]["grade"]
+        if not self.urgent_shown.raw_data:
+            self.urgent.data = bool(context["complaint"]["urgent"])
+
+    def values(self) -> dict:
+        values = super().values()
+        values.pop("urgent_shown", None)
+        values["urgent"] = bool(values["urgent"]) if self.urgent_shown.raw_data else None
+        return values
 
 
 class InvalidForm(ActionForm):
@@ -114,6 +137,88 @@ class ReplyForm(ActionForm):
         render_kw={"rows": 3})
 
 
+class LocalDateTimeField(Field):
+    """A deadline typed in the company's local time: '2026-12-01T17:00' (the browser's
+    datetime-local), '2026-12-01 17:00', an ISO time with an offset, or a bare date (meaning
+    the end of that working day)."""
+
+    widget = DateTimeLocalInput()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.tz = None
+        self.day_end = time(18)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.astimezone(self.tz).strftime("%Y-%m-%dT%H:%M") if self.data else ""
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        text = valuelist[0].strip()
+        try:
+            if len(text) == 10:
+                parsed = datetime.combine(datetime.fromisoformat(text).date(), self.day_end)
+            else:
+                parsed = datetime.fromisoformat(text)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.gettext("Enter a date and time like 2026-12-01 17:00.")) from None
+        self.data = parsed if parsed.tzinfo else parsed.replace(tzinfo=self.tz)
+
+
+class RequestExtensionForm(ActionForm):
+    new_due = LocalDateTimeField(_l("New result deadline"), [
+        InputRequired(_l("Enter the new deadline."))])
+    reason = TextAreaField(_l("Reason"), [
+        InputRequired(_l("Give the reason for the extension.")), Length(max=5000)],
+        render_kw={"rows": 2})
+
+    def setup(self, context: dict) -> None:
+        self.new_due.tz = context["tz"]
+        self.new_due.day_end = context["policy"].work_end
+        self.new_due.description = _("Latest possible: %(cap)s", cap=context["cap_local"]) \
+            if context.get("cap_local") else ""
+
+
+class RequiredNoteForm(ActionForm):
+    note = TextAreaField(_l("Note"), [InputRequired(_l("Write a note for the department.")),
+                                      Length(max=5000)], render_kw={"rows": 2})
+
+
+APPEAL_KINDS = {
+    "not-our-business": _l("Not our department's business"),
+    "dispute-facts": _l("We dispute the facts (with evidence)"),
+}
+
+
+class AppealForm(ActionForm):
+    multipart = True
+    kind = SelectField(_l("Appeal"), [InputRequired(_l("Choose the kind of appeal."))],
+                       choices=list(APPEAL_KINDS.items()))
+    reason = TextAreaField(_l("Reason"), [
+        InputRequired(_l("Give the reason for the appeal.")), Length(max=5000)],
+        render_kw={"rows": 3})
+    evidence = MultipleFileField(_l("Evidence (up to 5 files, 10 MB each)"))
+
+    def values(self) -> dict:
+        values = super().values()
+        values.pop("evidence", None)  # the handler reads the files
+        return values
+
+
+class ReassignForm(DispatchForm):
+    def setup(self, context: dict) -> None:
+        super().setup(context)
+        current = context["complaint"]["department"]
+        self.department.choices = [c for c in self.department.choices if c[0] != current]
+        if self.department.data == current:
+            self.department.data = ""
+
+
 ACTION_FORMS: dict[Action, type[ActionForm]] = {
     Action.DISPATCH: DispatchForm,
     Action.REGRADE: RegradeForm,
@@ -127,4 +232,10 @@ ACTION_FORMS: dict[Action, type[ActionForm]] = {
     Action.SEND_BACK: ReasonForm,
     Action.REPLY: ReplyForm,
     Action.RESOLVE_ON_SPOT: ReplyForm,
+    Action.REQUEST_EXTENSION: RequestExtensionForm,
+    Action.APPROVE_EXTENSION: NoteForm,
+    Action.REFUSE_EXTENSION: RequiredNoteForm,
+    Action.APPEAL: AppealForm,
+    Action.APPEAL_REASSIGN: ReassignForm,
+    Action.APPEAL_UPHOLD: RequiredNoteForm,
 }

@@ -5,24 +5,28 @@ from __future__ import annotations
 import json
 
 from litestar import Request, get, post
+from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.response import File
 
 from db import queries
-from db.commands import NotNow, NotPermitted, NotVisible, perform, subject_of
+from db.calendar import business_calendar
+from db.commands import CONDITIONS, Invalid, NotNow, NotPermitted, NotVisible, perform, subject_at, subject_of
 from db.tables import ContactView
-from pages.complaint.forms import ACTION_FORMS, ActionForm
-from portal.attachments import path_of
+from pages.complaint.forms import ACTION_FORMS, APPEAL_KINDS, ActionForm
+from portal.attachments import Upload, path_of, safe_filename, upload_problems
 from portal.grading import parse_criteria
 from portal.i18n import N_, _, get_locale
-from portal.labels import ACTION_LABELS, FIELD_LABELS
+from portal.labels import ACTION_LABELS, DEADLINE_LABELS, EVENT_LABELS, FIELD_LABELS
 from portal.routing import default_department
+from portal.schedule import deadline_views
 from portal.timeutil import utcnow
 from portal.web import Conflict, flash, form_data, redirect, render, user_of
 from portal.workflow import (
     Action,
     available_actions,
     can_view,
+    condition_allows,
     role_allows,
     sees_contacts,
     status_allows,
@@ -33,7 +37,20 @@ CONFLICT_MESSAGES = {
                  "(someone may have acted on it already). The page now shows its current state."),
     "stale": N_("Someone else changed this complaint while you were looking at it. Your "
                 "change was not saved; the page now shows the latest version."),
+    "extension_closed": N_("An extension can only be requested before the result deadline, "
+                           "and only one at a time."),
+    "no_extension": N_("There is no pending extension request on this complaint."),
+    "appeal_closed": N_("An appeal is only possible within one working day of dispatch."),
 }
+# Why a field was refused by a rule on the stored complaint (db.commands.Invalid).
+INVALID_MESSAGES = {
+    "not_later": N_("The new deadline must be later than the current result deadline."),
+    "past_cap": N_("No complaint may run past its final deadline (cap), even with an extension."),
+    "past": N_("The new deadline is already past."),
+    "same_department": N_("Choose a department other than the current one."),
+    "evidence": N_("Disputing the facts needs evidence: attach at least one file."),
+}
+MAX_EVIDENCE = 5
 
 
 async def _visible_complaint(request: Request, number: str) -> dict:
@@ -46,9 +63,13 @@ async def _visible_complaint(request: Request, number: str) -> dict:
 
 def _form_context(request: Request, row: dict, departments: list[dict]) -> dict:
     policy = request.app.state.policy
+    tz = request.app.state.settings.timezone
     return {
         "locale": get_locale(),
         "policy": policy,
+        "tz": tz,
+        "cap_local": row["cap_due"].astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        if row["cap_due"] else "",
         "departments": departments,
         "complaint": row,
         "suggested_department": default_department(
@@ -59,7 +80,10 @@ def _form_context(request: Request, row: dict, departments: list[dict]) -> dict:
 async def _page_context(request: Request, row: dict, forms: dict | None = None) -> dict:
     user = user_of(request)
     departments = await queries.departments()
-    subject = subject_of(row)
+    policy = request.app.state.policy
+    cal = await business_calendar(policy, request.app.state.settings.timezone)
+    now = utcnow()
+    subject = subject_at(row, now, policy, cal)
     full_contacts = sees_contacts(user.viewer, subject)
     if full_contacts:
         # DOMAIN §8: every view of a customer's full contact details is logged.
@@ -85,6 +109,10 @@ async def _page_context(request: Request, row: dict, forms: dict | None = None) 
         "forms": forms,
         "action_labels": ACTION_LABELS,
         "field_labels": FIELD_LABELS,
+        "event_labels": EVENT_LABELS,
+        "deadlines": deadline_views(row, now, policy.deadlines, cal),
+        "deadline_labels": DEADLINE_LABELS,
+        "appeal_kinds": APPEAL_KINDS,
         "history": history,
         "attachments": await queries.attachments_of(row["id"]),
         "linked": await queries.linked_complaints(row),
@@ -122,14 +150,17 @@ async def complaint_action(request: Request, number: str, action_name: str) -> o
     form: ActionForm = ACTION_FORMS[action](data, context=_form_context(request, row, departments))
     if not status_allows(action, row["status"]):
         return await _conflict(request, row, "status")
-    if not form.validate():
+    policy = request.app.state.policy
+    cal = await business_calendar(policy, request.app.state.settings.timezone)
+    if not condition_allows(action, subject_at(row, utcnow(), policy, cal)):
+        return await _conflict(request, row, CONDITIONS[action])
+    uploads, file_errors = await _evidence(request, action, form)
+    if not form.validate() or file_errors:
         if form.version.errors:
             return await _conflict(request, row, "stale")
-        context = await _page_context(request, row, {action: form})
-        context["open_action"] = action
-        return _respond(request, context, 422,
-                        _("Please correct the marked fields. Nothing has been changed."),
-                        "error")
+        if file_errors:
+            form.evidence.errors = file_errors
+        return await _invalid(request, row, action, form)
     fields = form.values()  # dispatch's department is one of the choices: WTForms checked it
     if action is Action.INVALID and fields.get("original"):
         original = await queries.complaint_by_number(fields["original"])
@@ -140,18 +171,44 @@ async def complaint_action(request: Request, number: str, action_name: str) -> o
             return _respond(request, context, 422,
                             _("Please correct the marked fields. Nothing has been changed."),
                             "error")
+    settings = request.app.state.settings
     try:
-        updated = await perform(number, action, user.viewer, form.version.data, fields, utcnow())
+        updated = await perform(number, action, user.viewer, form.version.data, fields, utcnow(),
+                                request.app.state.env, uploads, settings.attachments_dir)
     except NotVisible:
         raise NotFoundException() from None
     except NotPermitted:
         raise PermissionDeniedException() from None
     except NotNow as exc:
         return await _conflict(request, row, exc.reason)
+    except Invalid as exc:
+        form[exc.field].errors = [*form[exc.field].errors, _(INVALID_MESSAGES[exc.reason])]
+        return await _invalid(request, await queries.complaint_by_number(number), action, form)
     message = _("Done: %(action)s.", action=str(ACTION_LABELS[action]))
     if not request.htmx:
         return redirect(f"/complaints/{number}", message, request)
     return _respond(request, await _page_context(request, updated), message=message)
+
+
+async def _evidence(request: Request, action: Action, form: ActionForm) -> tuple[list, list]:
+    """An appeal's evidence files: read, checked like intake's; required to dispute facts."""
+    if action is not Action.APPEAL:
+        return [], []
+    raw = await request.form()
+    uploads = [Upload(safe_filename(item.filename), await item.read())
+               for item in raw.getall("evidence", [])
+               if isinstance(item, UploadFile) and item.filename]
+    errors = [_(msg, **params) for msg, params in upload_problems(uploads)]
+    if not uploads and form.kind.data == "dispute-facts":
+        errors.append(_(INVALID_MESSAGES["evidence"]))
+    return uploads, errors
+
+
+async def _invalid(request: Request, row: dict, action: Action, form: ActionForm):
+    context = await _page_context(request, row, {action: form})
+    context["open_action"] = action
+    return _respond(request, context, 422,
+                    _("Please correct the marked fields. Nothing has been changed."), "error")
 
 
 async def _conflict(request: Request, row: dict, reason: str):

@@ -43,3 +43,19 @@ def test_criteria_are_stored_in_policy_order_without_repeats():
     assert joined == "I-2,II-3,M-1"
     assert parse_criteria(joined) == ["I-2", "II-3", "M-1"]
     assert parse_criteria("") == []
+
+
+def test_repeat_rules_i7_and_ii6():
+    from portal.grading import escalate, repeat_rule
+
+    policy = load_policy()
+    assert repeat_rule("II", "II", policy) == "I-7"
+    assert repeat_rule("II", "I", policy) == "I-7"
+    assert repeat_rule("M", "M", policy) == "II-6"
+    assert repeat_rule("M", "II", policy) is None
+    assert repeat_rule("II", "M", policy) is None
+    assert repeat_rule("I", "II", policy) is None
+    assert repeat_rule("II", None, policy) is None
+    assert escalate("II", ["II-1"], "I-7", policy) == ("I", ["II-1", "I-7"])
+    assert escalate("M", ["M-1"], "II-6", policy) == ("II", ["M-1", "II-6"])
+    assert escalate("I", ["I-1"], "I-8", policy) == ("I", ["I-1", "I-8"])

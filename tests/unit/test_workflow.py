@@ -18,8 +18,8 @@ S = Status
 # DOMAIN §4 as a table: the statuses each action may start from.
 EXPECTED = {
     Action.DISPATCH: {S.LOGGED},
-    Action.REGRADE: {S.LOGGED, S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS},
-    Action.INVALID: {S.LOGGED},
+    Action.REGRADE: {S.LOGGED, S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.APPEALED},
+    Action.INVALID: {S.LOGGED, S.APPEALED},
     Action.ACKNOWLEDGE: {S.DISPATCHED},
     Action.START: {S.ACKNOWLEDGED},
     Action.CONTACT: {S.ACKNOWLEDGED, S.IN_PROGRESS},
@@ -29,6 +29,12 @@ EXPECTED = {
     Action.SEND_BACK: {S.RESULT_SUBMITTED, S.SIGNED_OFF},
     Action.REPLY: {S.VERIFIED},
     Action.RESOLVE_ON_SPOT: {S.LOGGED},
+    Action.REQUEST_EXTENSION: {S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.APPEALED},
+    Action.APPROVE_EXTENSION: {S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.APPEALED},
+    Action.REFUSE_EXTENSION: {S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.APPEALED},
+    Action.APPEAL: {S.DISPATCHED, S.ACKNOWLEDGED},
+    Action.APPEAL_REASSIGN: {S.APPEALED},
+    Action.APPEAL_UPHOLD: {S.APPEALED},
 }
 
 OFFICE = Viewer(1, Role.OFFICE, None)
@@ -94,3 +100,23 @@ def test_available_actions_for_typical_viewers():
     assert available_actions(OFFICE, subject(S.LOGGED, None, "M")) == [
         Action.DISPATCH, Action.REGRADE, Action.INVALID, Action.RESOLVE_ON_SPOT]
     assert available_actions(CLERK, subject(S.REPLIED)) == []
+
+
+def test_extension_and_appeal_conditions():
+    from dataclasses import replace
+
+    from portal.workflow import condition_allows, next_status
+
+    base = subject(status=S.IN_PROGRESS)
+    assert Action.REQUEST_EXTENSION in available_actions(QA_HEAD, base)
+    assert Action.REQUEST_EXTENSION not in available_actions(QA_STAFF, base)
+    assert not condition_allows(Action.REQUEST_EXTENSION, replace(base, extension_open=False))
+    assert not condition_allows(Action.REQUEST_EXTENSION, replace(base, extension_pending=True))
+    assert Action.APPROVE_EXTENSION not in available_actions(OFFICE, base)
+    assert Action.APPROVE_EXTENSION in available_actions(OFFICE, replace(base, extension_pending=True))
+    dispatched = subject(status=S.DISPATCHED)
+    assert Action.APPEAL in available_actions(QA_HEAD, dispatched)
+    assert Action.APPEAL not in available_actions(QA_HEAD, replace(dispatched, appeal_open=False))
+    assert next_status(Action.APPEAL_UPHOLD, S.APPEALED, acknowledged=True) == S.ACKNOWLEDGED
+    assert next_status(Action.APPEAL_UPHOLD, S.APPEALED, acknowledged=False) == S.DISPATCHED
+    assert next_status(Action.APPEAL_REASSIGN, S.APPEALED) == S.DISPATCHED
