@@ -4,6 +4,7 @@ page costs the same at row 10 as at row 1,000,000."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from db.tables import Attachment, Complaint, ComplaintEvent, Department, Notification, User
 from db.transactions import is_sqlite
@@ -29,6 +30,7 @@ LIST_COLUMNS = (
     Complaint.customer_email,
     Complaint.department,
     Complaint.description,
+    Complaint.next_due,
 )
 
 
@@ -115,9 +117,12 @@ class ListFilter:
     grade: str = ""
     urgent: bool = False
     q: str = ""
-    before: int | None = None  # keyset cursor: rows with a smaller id
+    before: int | None = None  # keyset cursor of the newest-first order: a smaller id
     logged_by: int | None = None
     statuses: tuple[str, ...] = field(default_factory=tuple)
+    sort: str = "due"  # "due": nearest deadline first, then the rest newest first; "new"
+    after: str = ""  # keyset cursor of the deadline order (see due_cursor)
+    extension_pending: bool = False
 
 
 def _search_condition(q: str):
@@ -139,8 +144,26 @@ def _search_condition(q: str):
     )
 
 
-async def complaint_page(f: ListFilter, page_size: int = PAGE_SIZE) -> tuple[list[dict], int | None]:
-    """One page of complaints, newest first, and the cursor of the next page (or None)."""
+def due_cursor(row: dict) -> str:
+    """The deadline order's cursor: 'd<epoch µs>.<id>' among running deadlines, 'n<id>' after."""
+    if row["next_due"] is None:
+        return f"n{row['id']}"
+    return f"d{int(row['next_due'].timestamp() * 1_000_000)}.{row['id']}"
+
+
+def _parse_due_cursor(cursor: str):
+    try:
+        if cursor.startswith("n"):
+            return None, int(cursor[1:])
+        if cursor.startswith("d"):
+            micros, ident = cursor[1:].split(".", 1)
+            return datetime.fromtimestamp(int(micros) / 1_000_000, UTC), int(ident)
+    except (ValueError, OverflowError):
+        pass
+    return "bad", 0
+
+
+def _filtered(f: ListFilter):
     query = Complaint.select(*LIST_COLUMNS)
     if f.department:
         query = query.where(Complaint.department == f.department)
@@ -156,6 +179,17 @@ async def complaint_page(f: ListFilter, page_size: int = PAGE_SIZE) -> tuple[lis
         query = query.where(Complaint.urgent.eq(True))
     if f.q.strip():
         query = query.where(_search_condition(f.q))
+    if f.extension_pending:
+        query = query.where(Complaint.extension_due.is_not_null())
+    return query
+
+
+async def complaint_page(f: ListFilter, page_size: int = PAGE_SIZE) -> tuple[list[dict], object]:
+    """One page of complaints and the cursor of the next page (or None). The deadline order
+    reads two index ranges: running deadlines soonest first, then the rest newest first."""
+    if f.sort == "due":
+        return await _due_page(f, page_size)
+    query = _filtered(f)
     if f.before:
         query = query.where(Complaint.id < f.before)
     rows = await query.order_by(Complaint.id, ascending=False).limit(page_size + 1)
@@ -163,14 +197,33 @@ async def complaint_page(f: ListFilter, page_size: int = PAGE_SIZE) -> tuple[lis
     return rows[:page_size], next_cursor
 
 
+async def _due_page(f: ListFilter, page_size: int) -> tuple[list[dict], str | None]:
+    due, ident = _parse_due_cursor(f.after) if f.after else (None, None)
+    rows: list[dict] = []
+    if due != "bad" and not (f.after and due is None):
+        query = _filtered(f).where(Complaint.next_due.is_not_null())
+        if due is not None:
+            query = query.where((Complaint.next_due > due)
+                                | ((Complaint.next_due == due) & (Complaint.id > ident)))
+        rows = await query.order_by(Complaint.next_due, Complaint.id).limit(page_size + 1)
+    if len(rows) <= page_size and due != "bad":
+        query = _filtered(f).where(Complaint.next_due.is_null())
+        if f.after and due is None:
+            query = query.where(Complaint.id < ident)
+        rows += await query.order_by(Complaint.id, ascending=False).limit(page_size + 1 - len(rows))
+    next_cursor = due_cursor(rows[page_size - 1]) if len(rows) > page_size else None
+    return rows[:page_size], next_cursor
+
+
 async def triage_page(offset: int, page_size: int = PAGE_SIZE) -> tuple[list[dict], int]:
-    """Newly logged complaints: urgent first, then oldest first (DOMAIN §4 log within a day)."""
+    """Newly logged complaints: urgent first, then the nearest dispatch target (one working
+    day after receipt, so the oldest first)."""
     where = Complaint.status == Status.LOGGED
     rows = await (
         Complaint.select(*LIST_COLUMNS)
         .where(where)
         .order_by(Complaint.urgent, ascending=False)
-        .order_by(Complaint.received_at, Complaint.id)
+        .order_by(Complaint.next_due, Complaint.id)
         .offset(offset)
         .limit(page_size)
     )
@@ -181,6 +234,10 @@ async def triage_page(offset: int, page_size: int = PAGE_SIZE) -> tuple[list[dic
 async def status_counts(statuses: list[str]) -> dict[str, int]:
     """How many complaints wait in each of a few statuses (one indexed count each)."""
     return {s: await Complaint.count().where(Complaint.status == s) for s in statuses}
+
+
+async def extension_requests() -> int:
+    return await Complaint.count().where(Complaint.extension_due.is_not_null())
 
 
 async def unread_count(user_id: int) -> int:
@@ -194,6 +251,7 @@ async def notifications_of(user_id: int, limit: int = 50) -> list[dict]:
         Notification.select(
             Notification.id,
             Notification.kind,
+            Notification.detail,
             Notification.created_at,
             Notification.read_at,
             Notification.complaint.number.as_alias("number"),

@@ -2,7 +2,8 @@
 
 from importlib import import_module
 
-PAGES = ("login", "home", "intake", "triage", "inbox", "mine", "complaint", "notifications")
+PAGES = ("login", "home", "intake", "triage", "inbox", "mine", "complaint", "notifications",
+         "calendar")
 
 
 def routes() -> list:

@@ -84,9 +84,9 @@ PATHS = {
     "extension": [Action.DISPATCH, Action.ACKNOWLEDGE, Action.START, Action.CONTACT,
                   Action.REQUEST_EXTENSION],
 }
-PLAN = (["logged"] * 6 + ["dispatched"] * 4 + ["appealed", "extension"] + ["acknowledged"] * 4 + ["in_progress"] * 5
+PLAN = (["logged"] * 6 + ["dispatched"] * 4 + ["acknowledged"] * 4 + ["in_progress"] * 5
         + ["result_submitted"] * 3 + ["signed_off"] * 3 + ["verified"] * 2 + ["replied"] * 8
-        + ["invalid"] * 3)
+        + ["invalid"] * 3 + ["extension", "appealed"])
 
 FIELDS = {
     Action.DISPATCH: {},

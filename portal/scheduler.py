@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from db.commands import Env
 from db.outbox import DeliveryResult, deliver
-from db.sweep import SweepResult, sweep
+from db.sweep import SweepResult, describe, sweep
 from portal.config import Settings
 from portal.mailer import transport_for
 from portal.policy import Policy
@@ -51,7 +51,7 @@ async def run_forever(settings: Settings, policy: Policy, stop: asyncio.Event | 
         try:
             result = await tick(settings, policy)
             if result.sweep.notifications or result.mail.sent or result.mail.failed:
-                log.info("sweep %s; mail sent %d, failed %d %s", result.sweep.__dict__,
+                log.info("sweep %s; mail sent %d, failed %d %s", describe(result.sweep),
                          result.mail.sent, result.mail.failed, result.mail.last_error)
         except Exception:  # keep the loop alive; the next round retries
             log.exception("scheduler round failed")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from litestar import Request
@@ -29,6 +30,7 @@ class CurrentUser:
     department: str | None
     email: str
     unread: int = 0
+    calendar_gap: int | None = None  # a year soon in use that nobody has filled in
 
     @property
     def viewer(self) -> Viewer:
@@ -63,10 +65,28 @@ async def load_user(connection: ASGIConnection, handler: BaseRouteHandler) -> No
             .first()
         )
         if row:
-            user = CurrentUser(**row, unread=await unread_count(row["id"]))
+            gap = None
+            if row["role"] in (*OFFICE_ROLES, "admin"):
+                gap = await _calendar_gap(connection)
+            user = CurrentUser(**row, unread=await unread_count(row["id"]), calendar_gap=gap)
     connection.state.user = user
     if user is None and not handler.opt.get("public"):
         raise NotAuthorizedException()
+
+
+async def _calendar_gap(connection: ASGIConnection) -> int | None:
+    """The first year within the next 60 days that runs on the fallback calendar."""
+    from db.calendar import business_calendar
+    from portal.timeutil import utcnow
+
+    state = connection.app.state
+    tz = state.settings.timezone
+    cal = await business_calendar(state.policy, tz)
+    today = utcnow().astimezone(tz).date()
+    for year in sorted({today.year, (today + timedelta(days=60)).year}):
+        if cal.year_source(year) == "fallback":
+            return year
+    return None
 
 
 def roles(*allowed: str):

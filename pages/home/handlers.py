@@ -1,6 +1,7 @@
 from litestar import Request, get, post
 from litestar.response import Redirect
 
+from db.tables import User
 from portal.auth import safe_next
 from portal.i18n import LANG_COOKIE, LOCALES
 from portal.web import form_data, user_of
@@ -14,6 +15,8 @@ async def home(request: Request) -> Redirect:
         return Redirect("/triage", status_code=303)
     if user.in_department:
         return Redirect("/inbox", status_code=303)
+    if user.role == "admin":
+        return Redirect("/admin/calendar", status_code=303)
     return Redirect("/mine", status_code=303)
 
 
@@ -25,6 +28,10 @@ async def switch_language(request: Request) -> Redirect:
     response = Redirect(safe_next(data.get("next")), status_code=303)
     if lang in LOCALES:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
+        user = getattr(request.state, "user", None)
+        if user is not None:
+            # Notices and emails go out in the language the user reads the portal in.
+            await User.update({User.language: lang}).where(User.id == user.id)
     return response
 
 

@@ -1,6 +1,7 @@
 from litestar import Request, get
 
 from db import queries
+from portal.timeutil import utcnow
 from portal.web import render, roles
 from portal.workflow import Role, Status
 
@@ -14,11 +15,12 @@ async def triage_page(request: Request, page: int = 1) -> object:
     rows, total = await queries.triage_page(offset)
     departments = {d["code"]: d for d in await queries.departments()}
     # The office's other queues: results to verify, verified results to reply with.
-    waiting = await queries.status_counts([Status.SIGNED_OFF, Status.VERIFIED])
+    waiting = await queries.status_counts([Status.SIGNED_OFF, Status.VERIFIED, Status.APPEALED])
+    waiting["extension"] = await queries.extension_requests()
     return render(
         request, "triage/triage.html", rows=rows, total=total, page=page, waiting=waiting,
         pages=max(1, -(-total // queries.PAGE_SIZE)), policy=request.app.state.policy,
-        departments=departments, nav="triage",
+        departments=departments, nav="triage", now=utcnow(),
     )
 
 

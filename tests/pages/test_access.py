@@ -12,6 +12,8 @@ PAGES = {
     "/intake": dict.fromkeys(USERS, 200),
     "/mine": dict.fromkeys(USERS, 200),
     "/notifications": dict.fromkeys(USERS, 200),
+    "/notifications/bell": dict.fromkeys(USERS, 200),
+    "/admin/calendar": {**dict.fromkeys(USERS, 403), "admin": 200},
     "/triage": {**dict.fromkeys(USERS, 403), "office": 200, "cshead": 200},
     "/inbox": {**dict.fromkeys(USERS, 200), "clerk": 403, "admin": 403},
     # A complaint dispatched to QA and logged by clerk.
@@ -20,7 +22,7 @@ PAGES = {
     "attachment": {**dict.fromkeys(USERS, 404), "clerk": 200, "office": 200, "cshead": 200,
                    "qa.head": 200, "qa.staff": 200},
 }
-HOME = {"clerk": "/mine", "admin": "/mine", "office": "/triage", "cshead": "/triage",
+HOME = {"clerk": "/mine", "admin": "/admin/calendar", "office": "/triage", "cshead": "/triage",
         "qa.head": "/inbox", "qa.staff": "/inbox", "svc.head": "/inbox", "svc.staff": "/inbox"}
 
 

@@ -76,7 +76,7 @@ def test_inbox_search(client, viewers, query):
 def test_inbox_keyset_pages_do_not_overlap(client, viewers):
     made = [client.run(make_complaint, viewers, status="dispatched")["number"] for _ in range(30)]
     client.login("qa.staff")
-    first = client.get("/inbox").text
+    first = client.get("/inbox?sort=new").text
     import re
 
     cursor = re.search(r'before=(\d+)', first).group(1)
@@ -84,6 +84,33 @@ def test_inbox_keyset_pages_do_not_overlap(client, viewers):
     assert numbers_in(first) == made[::-1][:25]
     assert numbers_in(second) == made[::-1][25:]
     assert 'rel="next"' not in second
+
+
+def test_inbox_sorts_by_the_nearest_deadline_then_the_rest_newest_first(client, viewers):
+    import re
+    from datetime import timedelta
+
+    from portal.timeutil import utcnow
+
+    base = utcnow() - timedelta(days=20)
+    # Dispatched one day apart, in shuffled order: the deadline order is the dispatch order.
+    offsets = [7, 2, 9, 0, 5, 1, 8, 3, 6, 4] * 3
+    running = {}
+    for i, days in enumerate(offsets):
+        row = client.run(make_complaint, viewers, status="dispatched",
+                         now=base + timedelta(days=days, minutes=i))
+        running[row["number"]] = row["next_due"]
+    done = [client.run(make_complaint, viewers, status="replied", now=base)["number"] for _ in range(3)]
+    client.login("qa.staff")
+    first = client.get("/inbox?status=all").text
+    assert 'data-next-due' in first and "overdue" in first
+    cursor = re.search(r'after=([^"&]+)', first).group(1)
+    second = client.get(f"/inbox?status=all&after={cursor}").text
+    listed = numbers_in(first) + numbers_in(second)
+    expected = sorted(running, key=lambda n: (running[n], n)) + done[::-1]
+    assert listed == expected
+    assert len(numbers_in(first)) == 25 and 'rel="next"' not in second
+    assert client.get("/inbox?after=garbage").status_code == 200
 
 
 def test_office_inbox_spans_departments_and_filters_by_one(client, viewers):
