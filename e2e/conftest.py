@@ -36,7 +36,8 @@ def server():
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'e2e.db'}",
            "PORTAL_DATA_DIR": str(tmp / "data"), "PORTAL_SECRET_KEY": secrets.token_hex(32),
-           "PORTAL_BASE_URL": f"http://127.0.0.1:{port}"}
+           "PORTAL_BASE_URL": f"http://127.0.0.1:{port}", "PORTAL_POLL_SECONDS": "1",
+           "PORTAL_SWEEP_SECONDS": "5"}
     cli = [sys.executable, "-m", "portal.cli"]
     subprocess.run([*cli, "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
     log = (tmp / "server.log").open("w")

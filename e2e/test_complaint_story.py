@@ -101,7 +101,8 @@ def test_a_complaint_goes_from_intake_to_reply(login):
     act(office, "verify")
     act(office, "reply", reply="您好，经检测为温控器问题，已为您办理退货退款。感谢您的反馈。")
     expect(office.locator("#complaint")).to_have_attribute("data-status", "replied")
-    history = office.locator("[data-history] > li")
+    # Nine steps by people (an automatic grade rule may add its own row: this is a repeat).
+    history = office.locator("[data-history] > li:not([data-event='auto-grade'])")
     expect(history).to_have_count(9)
     shot(office, "05-complaint-replied-zh")
 

@@ -147,7 +147,15 @@ class LocalDateTimeField(Field):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.tz = None
-        self.day_end = time(18)
+        self.date_only = False
+
+    def localize(self, tz, day_end: time) -> None:
+        """Called once the form knows the company's zone (after WTForms read the input)."""
+        self.tz = tz
+        if self.data is not None and self.date_only:
+            self.data = datetime.combine(self.data.date(), day_end)
+        if self.data is not None and self.data.tzinfo is None:
+            self.data = self.data.replace(tzinfo=tz)
 
     def _value(self) -> str:
         if self.raw_data:
@@ -160,14 +168,11 @@ class LocalDateTimeField(Field):
             return
         text = valuelist[0].strip()
         try:
-            if len(text) == 10:
-                parsed = datetime.combine(datetime.fromisoformat(text).date(), self.day_end)
-            else:
-                parsed = datetime.fromisoformat(text)
+            self.data = datetime.fromisoformat(text)
         except ValueError:
             self.data = None
             raise ValueError(self.gettext("Enter a date and time like 2026-12-01 17:00.")) from None
-        self.data = parsed if parsed.tzinfo else parsed.replace(tzinfo=self.tz)
+        self.date_only = len(text) == 10
 
 
 class RequestExtensionForm(ActionForm):
@@ -178,8 +183,7 @@ class RequestExtensionForm(ActionForm):
         render_kw={"rows": 2})
 
     def setup(self, context: dict) -> None:
-        self.new_due.tz = context["tz"]
-        self.new_due.day_end = context["policy"].work_end
+        self.new_due.localize(context["tz"], context["policy"].work_end)
         self.new_due.description = _("Latest possible: %(cap)s", cap=context["cap_local"]) \
             if context.get("cap_local") else ""
 
