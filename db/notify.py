@@ -36,29 +36,58 @@ async def role_users(*roles: str) -> list[int]:
     return [r["id"] for r in rows]
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One notice to write: who, about which complaint, what."""
+
+    user_ids: tuple[int, ...]
+    complaint: dict
+    kind: str
+    detail: str = ""
+    due: datetime | None = None
+
+
+async def active_users(ids: Iterable[int]) -> dict[int, dict]:
+    ids = list(dict.fromkeys(i for i in ids if i))
+    if not ids:
+        return {}
+    rows = await User.select(User.id, User.email, User.language).where(
+        User.id.is_in(ids) & User.is_active.eq(True))
+    return {r["id"]: r for r in rows}
+
+
+CHUNK = 1000  # rows per multi-row INSERT (well under SQLite's variable limit)
+
+
+async def write_notices(notices: list[Notice], now: datetime, mailing: Mailing,
+                        users: dict[int, dict] | None = None) -> int:
+    """Writes many notices with a few multi-row INSERTs; returns the notifications written."""
+    if users is None:
+        users = await active_users(i for n in notices for i in n.user_ids)
+    rows, mails = [], []
+    for n in notices:
+        for uid in dict.fromkeys(n.user_ids):
+            u = users.get(uid)
+            if u is None:
+                continue
+            rows.append(Notification(user=uid, complaint=n.complaint["id"], kind=n.kind,
+                                     detail=n.detail, created_at=now))
+            if u["email"]:
+                subject, body = email_for(n.kind, n.complaint["number"], n.detail, u["language"],
+                                          mailing.base_url, n.due, mailing.tz)
+                mails.append(OutboxEmail(
+                    recipient=u["email"], subject=subject, body=body,
+                    message_id=f"<{uuid.uuid4().hex}@{mailing.domain}>",
+                    created_at=now, next_attempt_at=now, attempts=0))
+    for i in range(0, len(rows), CHUNK):
+        await Notification.insert(*rows[i:i + CHUNK])
+    for i in range(0, len(mails), CHUNK):
+        await OutboxEmail.insert(*mails[i:i + CHUNK])
+    return len(rows)
+
+
 async def notify(user_ids: Iterable[int], complaint: dict, kind: str, now: datetime,
                  mailing: Mailing, detail: str = "", due: datetime | None = None) -> int:
     """One notice per distinct active user; returns how many were written."""
-    ids = list(dict.fromkeys(i for i in user_ids if i))
-    if not ids:
-        return 0
-    users = await User.select(User.id, User.email, User.language).where(
-        User.id.is_in(ids) & User.is_active.eq(True))
-    if not users:
-        return 0
-    await Notification.insert(*[
-        Notification(user=u["id"], complaint=complaint["id"], kind=kind, detail=detail,
-                     created_at=now) for u in users])
-    mails = []
-    for u in users:
-        if not u["email"]:
-            continue
-        subject, body = email_for(kind, complaint["number"], detail, u["language"],
-                                  mailing.base_url, due, mailing.tz)
-        mails.append(OutboxEmail(
-            recipient=u["email"], subject=subject, body=body,
-            message_id=f"<{uuid.uuid4().hex}@{mailing.domain}>",
-            created_at=now, next_attempt_at=now, attempts=0))
-    if mails:
-        await OutboxEmail.insert(*mails)
-    return len(users)
+    return await write_notices([Notice(tuple(user_ids), complaint, kind, detail, due)], now,
+                               mailing)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from db.commands import AUTO_GRADE_EVENT, Env, _deadlines, _event
-from db.notify import department_users, notify, role_users
+from db.notify import CHUNK, Notice, active_users, department_users, role_users, write_notices
 from db.tables import Complaint, DeadlineAlert
 from db.transactions import atomic, is_sqlite
 from portal.deadlines import Alert, AlertKind
@@ -58,27 +58,66 @@ async def _sent(ids: list[int]) -> dict[int, set]:
     return sent
 
 
-async def _record(row: dict, alert: Alert, now: datetime) -> bool:
-    """True when this sweeper is the one that sends it."""
-    inserted = await DeadlineAlert.insert(DeadlineAlert(
-        complaint=row["id"], kind=str(alert.kind), deadline=str(alert.deadline),
-        due=alert.due, sent_at=now)).on_conflict(action="DO NOTHING").returning(DeadlineAlert.id)
-    return bool(inserted)
+def _key(complaint_id: int, alert: Alert) -> tuple:
+    return (complaint_id, str(alert.kind), str(alert.deadline), alert.due)
 
 
-async def _handlers(row: dict) -> list[int]:
-    if row["acknowledged_by"]:
-        return [row["acknowledged_by"]]
-    return (await department_users(row["department"], (Role.HANDLER,))
-            or await department_users(row["department"]))
+async def _record(pairs: list[tuple[dict, Alert]], now: datetime) -> set[tuple]:
+    """Inserts the alerts under their unique key; returns the keys this sweeper inserted
+    (a key another sweeper got first is not returned: that one sends it)."""
+    if not pairs:
+        return set()
+    ids = []
+    for i in range(0, len(pairs), CHUNK):
+        inserted = await DeadlineAlert.insert(*[
+            DeadlineAlert(complaint=row["id"], kind=str(a.kind), deadline=str(a.deadline),
+                          due=a.due, sent_at=now) for row, a in pairs[i:i + CHUNK]
+        ]).on_conflict(action="DO NOTHING").returning(DeadlineAlert.id)
+        ids += [r["id"] for r in inserted]
+    if not ids:
+        return set()
+    rows = await DeadlineAlert.select(DeadlineAlert.complaint, DeadlineAlert.kind,
+                                      DeadlineAlert.deadline, DeadlineAlert.due).where(
+        DeadlineAlert.id.is_in(ids))
+    return {(r["complaint"], r["kind"], r["deadline"], r["due"]) for r in rows}
 
 
-async def _breach_recipients(row: dict) -> list[int]:
-    users = await department_users(row["department"], (Role.DEPT_HEAD,))
-    users += await role_users(Role.OFFICE)
-    if row["grade"] == "I":  # DOMAIN §4: a Class I breach also goes to the CS head
-        users += await role_users(Role.CS_HEAD)
-    return users
+class Recipients:
+    """Who gets what, looked up once per sweep (not once per complaint)."""
+
+    def __init__(self) -> None:
+        self._lists: dict[tuple, list[int]] = {}
+        self.users: dict[int, dict] = {}
+
+    async def _list(self, key: tuple, load) -> list[int]:
+        if key not in self._lists:
+            self._lists[key] = await load()
+        return self._lists[key]
+
+    async def department(self, code: str | None, roles: tuple[str, ...]) -> list[int]:
+        return await self._list(("dept", code, roles), lambda: department_users(code, roles))
+
+    async def role(self, role: str) -> list[int]:
+        return await self._list(("role", role), lambda: role_users(role))
+
+    async def handlers(self, row: dict) -> list[int]:
+        if row["acknowledged_by"]:
+            return [row["acknowledged_by"]]
+        return (await self.department(row["department"], (Role.HANDLER,))
+                or await self.department(row["department"], (Role.HANDLER, Role.DEPT_HEAD)))
+
+    async def breach(self, row: dict) -> list[int]:
+        users = [*await self.department(row["department"], (Role.DEPT_HEAD,)),
+                 *await self.role(Role.OFFICE)]
+        if row["grade"] == "I":  # DOMAIN §4: a Class I breach also goes to the CS head
+            users += await self.role(Role.CS_HEAD)
+        return users
+
+    async def load_users(self, ids) -> dict[int, dict]:
+        missing = {i for i in ids if i and i not in self.users}
+        if missing:
+            self.users.update(await active_users(missing))
+        return self.users
 
 
 async def _auto_grade(row: dict, alert: Alert, now: datetime, env: Env, cal) -> dict:
@@ -97,39 +136,79 @@ async def _auto_grade(row: dict, alert: Alert, now: datetime, env: Env, cal) -> 
     return {**row, **changes, "version": row["version"] + 1}
 
 
-async def _process(row: dict, sent: set, now: datetime, env: Env, cal, result: SweepResult) -> None:
-    schedule = plan(row, env.policy.deadlines, cal, sent)
-    due = schedule.due_now(now)
-    breaches_due = {a.deadline for a in due if a.kind is AlertKind.BREACH}
-    for alert in due:
-        key = (str(alert.kind), str(alert.deadline), alert.due)
-        sent.add(key)
-        if not await _record(row, alert, now):
+async def _apply_auto_rules(row: dict, sent: set, now: datetime, env: Env, cal,
+                            rc: Recipients, result: SweepResult) -> dict:
+    """Automatic grade rules first (rare): they change the deadlines the rest is planned on."""
+    for alert in plan(row, env.policy.deadlines, cal, sent).due_now(now):
+        if alert.kind is not AlertKind.AUTO_GRADE:
+            continue
+        sent.add(_key(row["id"], alert)[1:])
+        if not await _record([(row, alert)], now):
             result.skipped += 1
             continue
-        if alert.kind is AlertKind.AUTO_GRADE:
-            row = await _auto_grade(row, alert, now, env, cal)
-            result.auto_graded += 1
-            users = await _breach_recipients(row)
-            result.notifications += await notify(users, row, "auto_graded", now, env.mailing,
-                                                 str(alert.deadline))
+        row = await _auto_grade(row, alert, now, env, cal)
+        result.auto_graded += 1
+        users = await rc.breach(row)
+        await rc.load_users(users)
+        result.notifications += await write_notices(
+            [Notice(tuple(users), row, "auto_graded", str(alert.deadline))], now, env.mailing,
+            rc.users)
+    return row
+
+
+async def _process_batch(rows: list[dict], sent: dict[int, set], now: datetime, env: Env, cal,
+                         rc: Recipients, result: SweepResult) -> None:
+    rules = env.policy.deadlines
+    rows = [await _apply_auto_rules(r, sent[r["id"]], now, env, cal, rc, result) for r in rows]
+    due: list[tuple[dict, Alert]] = []
+    for row in rows:
+        alerts = plan(row, rules, cal, sent[row["id"]]).due_now(now)
+        for alert in alerts:
+            sent[row["id"]].add(_key(row["id"], alert)[1:])
+            due.append((row, alert))
+        if alerts:
+            result.numbers.append(row["number"])
+    mine = await _record(due, now)
+    breaches = {(row["id"], a.deadline) for row, a in due if a.kind is AlertKind.BREACH}
+    notices = []
+    for row, alert in due:
+        if _key(row["id"], alert) not in mine:
+            result.skipped += 1  # another sweeper recorded it first and sends it
+        elif alert.kind is AlertKind.REMINDER and (row["id"], alert.deadline) in breaches:
+            result.skipped += 1  # the worker was down: only the breach matters now
         elif alert.kind is AlertKind.REMINDER:
-            if alert.deadline in breaches_due:  # the worker was down: only the breach matters
-                result.skipped += 1
-                continue
             result.reminders += 1
-            result.notifications += await notify(await _handlers(row), row, "reminder", now,
-                                                 env.mailing, str(alert.deadline), alert.due)
+            notices.append(Notice(tuple(await rc.handlers(row)), row, "reminder",
+                                  str(alert.deadline), alert.due))
         else:
             result.breaches += 1
-            result.notifications += await notify(await _breach_recipients(row), row, "breach",
-                                                 now, env.mailing, str(alert.deadline), alert.due)
-    after = plan(row, env.policy.deadlines, cal, sent)
-    await Complaint.update({Complaint.next_alert_at: after.next_alert_at,
-                            Complaint.next_due: after.next_due}).where(Complaint.id == row["id"])
-    result.complaints += 1
-    if due:
-        result.numbers.append(row["number"])
+            notices.append(Notice(tuple(await rc.breach(row)), row, "breach",
+                                  str(alert.deadline), alert.due))
+    await rc.load_users(i for n in notices for i in n.user_ids)
+    result.notifications += await write_notices(notices, now, env.mailing, rc.users)
+    schedule = [(row["id"], *_next(plan(row, rules, cal, sent[row["id"]]))) for row in rows]
+    await _save_schedule(schedule)
+    result.complaints += len(rows)
+
+
+def _next(p) -> tuple:
+    return p.next_alert_at, p.next_due
+
+
+async def _save_schedule(schedule: list[tuple[int, datetime | None, datetime | None]]) -> None:
+    """next_alert_at / next_due for the batch: one statement on PostgreSQL."""
+    if not schedule:
+        return
+    if is_sqlite():
+        for ident, alert_at, due in schedule:
+            await Complaint.update({Complaint.next_alert_at: alert_at,
+                                    Complaint.next_due: due}).where(Complaint.id == ident)
+        return
+    ids, alert_ats, dues = (list(col) for col in zip(*schedule, strict=True))
+    await Complaint.raw(
+        "UPDATE complaint AS c SET next_alert_at = v.a, next_due = v.d "
+        "FROM unnest({}::integer[], {}::timestamptz[], {}::timestamptz[]) AS v(id, a, d) "
+        "WHERE c.id = v.id", ids, alert_ats, dues)
 
 
 async def sweep(now: datetime, env: Env, batch: int = BATCH) -> SweepResult:
@@ -137,16 +216,16 @@ async def sweep(now: datetime, env: Env, batch: int = BATCH) -> SweepResult:
     transaction, so a crash loses nothing and repeats nothing)."""
     cal = await env.calendar()
     result = SweepResult()
+    rc = Recipients()
     seen: set[int] = set()
     while True:
         async with atomic():
-            rows = await _claim(now, batch)
-            if not rows or seen.intersection(r["id"] for r in rows):
+            rows = [r for r in await _claim(now, batch) if r["id"] not in seen]
+            if not rows:
                 break  # nothing left (a row seen twice would mean a bug: do not spin)
             seen.update(r["id"] for r in rows)
             sent = await _sent([r["id"] for r in rows])
-            for row in rows:
-                await _process(row, sent[row["id"]], now, env, cal, result)
+            await _process_batch(rows, sent, now, env, cal, rc, result)
         if len(rows) < batch:
             break
     return result

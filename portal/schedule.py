@@ -40,13 +40,15 @@ def running_of(row: Mapping) -> list[Deadline]:
                    row.get("first_contact_at") is not None)
 
 
-def unresolved_alert(row: Mapping, rules: DeadlineRules) -> Alert | None:
+def unresolved_alert(row: Mapping, rules: DeadlineRules, tz=None) -> Alert | None:
     """I-8: a valid complaint still unresolved this long after logging becomes Class I."""
     if row["status"] not in UNRESOLVED_STATUSES:
         return None
     if UNRESOLVED_RULE in parse_criteria(row.get("criteria") or ""):
         return None
-    at = months_after(row["logged_at"], rules.unresolved_months)
+    logged = row["logged_at"].astimezone(tz) if tz else row["logged_at"]
+    # "A month later" on the company's calendar, not in UTC.
+    at = months_after(logged, rules.unresolved_months)
     return Alert(AlertKind.AUTO_GRADE, UNRESOLVED_RULE, at, at)
 
 
@@ -63,7 +65,7 @@ def plan(row: Mapping, rules: DeadlineRules, cal: BusinessCalendar,
     if row.get("clock_start") is not None:
         schedule = alerts(dues, kinds, row["clock_start"], rules.reminder_at, cal)
     sent_keys = {(k, d, due) for k, d, due in sent}
-    auto = unresolved_alert(row, rules)
+    auto = unresolved_alert(row, rules, cal.tz)
     pending = [a for a in [*schedule, *([auto] if auto else [])]
                if (str(a.kind), str(a.deadline), a.due) not in sent_keys]
     pending.sort(key=lambda a: a.at)

@@ -146,3 +146,17 @@ def test_the_cap_bounds_every_deadline():
     dues = compute(rules, "I", False, at(2026, 11, 24, 9), CAL)
     assert dues[Deadline.ACKNOWLEDGE] == dues[Deadline.CAP] == at(2026, 11, 25, 18)
     assert CAL.working_time_between(dues[Deadline.RESULT], dues[Deadline.CAP]) == timedelta(hours=9)
+
+
+def test_plan_i8_counts_the_month_on_the_company_calendar():
+    from datetime import UTC
+
+    from portal.schedule import plan
+
+    logged = datetime(2026, 2, 28, 23, 0, tzinfo=UTC)  # 1 March 07:00 in Shanghai
+    row = {"status": "logged", "received_at": logged, "logged_at": logged, "criteria": "M-1"}
+    p = plan(row, RULES, CAL)
+    assert p.next_alert_at == at(2026, 4, 1, 7, 0)
+    assert p.next_due == at(2026, 3, 2, 18, 0)  # one working day after receipt (a Sunday)
+    row["criteria"] = "M-1,I-8"
+    assert plan(row, RULES, CAL).next_alert_at is None
