@@ -277,8 +277,14 @@ def _changes_for(action: Action, row: dict, fields: dict, now: datetime, user_id
             changes["urgent"] = bool(fields["urgent"])
         grade, urgent = changes["grade"], changes.get("urgent", row["urgent"])
         if row["clock_start"] is not None and (grade, urgent) != (row["grade"], row["urgent"]):
-            # DOMAIN §4: deadlines follow the grade and urgency, from the original dispatch.
-            changes.update(_deadlines(policy, grade, urgent, row["clock_start"], cal))
+            # DOMAIN §4: deadlines follow the grade and urgency, from the original dispatch...
+            dues = _deadlines(policy, grade, urgent, row["clock_start"], cal)
+            before = _deadlines(policy, row["grade"], row["urgent"], row["clock_start"], cal)
+            if row["result_due"] and row["result_due"] > before["result_due"]:
+                # ...but an extension the office approved is not silently taken back.
+                dues["result_due"] = min(max(dues["result_due"], row["result_due"]),
+                                         dues["cap_due"])
+            changes.update(dues)
         return changes
     if action is a.INVALID:
         return {"invalid_kind": fields["kind"], "invalid_reason": fields["reason"],
