@@ -256,6 +256,17 @@ def _deadlines(policy: Policy, grade: str, urgent: bool, start: datetime,
     return {DUE_COLUMN[d]: dues[d] for d in Deadline}
 
 
+def regraded_deadlines(policy: Policy, row: dict, grade: str, urgent: bool,
+                       cal: BusinessCalendar) -> dict:
+    """DOMAIN §4: deadlines follow the grade and urgency, from the original dispatch; an
+    extension the office approved is not silently taken back (kept within the new cap)."""
+    dues = _deadlines(policy, grade, urgent, row["clock_start"], cal)
+    before = _deadlines(policy, row["grade"], row["urgent"], row["clock_start"], cal)
+    if row["result_due"] and row["result_due"] > before["result_due"]:
+        dues["result_due"] = min(max(dues["result_due"], row["result_due"]), dues["cap_due"])
+    return dues
+
+
 def _restart(policy: Policy, row: dict, now: datetime, cal: BusinessCalendar) -> dict:
     """A (re)dispatch: the department's clock starts now."""
     return {"dispatched_at": now, "clock_start": now, "acknowledged_at": None,
@@ -277,14 +288,7 @@ def _changes_for(action: Action, row: dict, fields: dict, now: datetime, user_id
             changes["urgent"] = bool(fields["urgent"])
         grade, urgent = changes["grade"], changes.get("urgent", row["urgent"])
         if row["clock_start"] is not None and (grade, urgent) != (row["grade"], row["urgent"]):
-            # DOMAIN §4: deadlines follow the grade and urgency, from the original dispatch...
-            dues = _deadlines(policy, grade, urgent, row["clock_start"], cal)
-            before = _deadlines(policy, row["grade"], row["urgent"], row["clock_start"], cal)
-            if row["result_due"] and row["result_due"] > before["result_due"]:
-                # ...but an extension the office approved is not silently taken back.
-                dues["result_due"] = min(max(dues["result_due"], row["result_due"]),
-                                         dues["cap_due"])
-            changes.update(dues)
+            changes.update(regraded_deadlines(policy, row, grade, urgent, cal))
         return changes
     if action is a.INVALID:
         return {"invalid_kind": fields["kind"], "invalid_reason": fields["reason"],

@@ -10,7 +10,7 @@ from db.tables import OutboxEmail
 from db.transactions import atomic, is_sqlite
 from portal.mailer import Outgoing
 
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(minutes=5)  # longer than a batch of sends can take (20 × 10 s timeout)
 MAX_DELAY = timedelta(hours=1)
 
 
@@ -45,7 +45,7 @@ async def claim(now: datetime, limit: int = 50) -> list[dict]:
         return await OutboxEmail.select().where(OutboxEmail.id.is_in(ids)).order_by(OutboxEmail.id)
 
 
-async def deliver(transport, now: datetime, limit: int = 50) -> DeliveryResult:
+async def deliver(transport, now: datetime, limit: int = 20) -> DeliveryResult:
     """Sends what is due once; call again (the scheduler does) for the rest and the retries."""
     result = DeliveryResult()
     server_down = False

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from db.commands import AUTO_GRADE_EVENT, Env, _deadlines, _event
+from db.commands import AUTO_GRADE_EVENT, Env, _event, regraded_deadlines
 from db.notify import CHUNK, Notice, active_users, department_users, role_users, write_notices
 from db.tables import Complaint, DeadlineAlert
 from db.transactions import atomic, is_sqlite
@@ -126,7 +126,7 @@ async def _auto_grade(row: dict, alert: Alert, now: datetime, env: Env, cal) -> 
     grade, criteria = escalate(row["grade"], criteria, str(alert.deadline), env.policy)
     changes = {"grade": grade, "criteria": join_criteria(criteria, env.policy)}
     if row["clock_start"] is not None and grade != row["grade"]:
-        changes.update(_deadlines(env.policy, grade, row["urgent"], row["clock_start"], cal))
+        changes.update(regraded_deadlines(env.policy, row, grade, row["urgent"], cal))
     values = {getattr(Complaint, k): v for k, v in changes.items()}
     values[Complaint.version] = row["version"] + 1
     await Complaint.update(values).where(Complaint.id == row["id"])

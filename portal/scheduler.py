@@ -31,12 +31,13 @@ def env_for(settings: Settings, policy: Policy) -> Env:
 
 async def tick(settings: Settings, policy: Policy, now=None) -> Tick:
     """One round: the deadline sweep, then the mail (including what the sweep just wrote)."""
-    now = now or utcnow()
-    swept = await sweep(now, env_for(settings, policy))
+    fixed = now is not None  # tests pass their clock; the server reads the real one
+    swept = await sweep(now if fixed else utcnow(), env_for(settings, policy))
     transport = transport_for(settings.smtp_url, settings.mail_dir, settings.mail_from)
     mail = DeliveryResult()
     while True:
-        batch = await deliver(transport, now)
+        # A fresh clock per batch: the lease of each claim counts from when it is taken.
+        batch = await deliver(transport, now if fixed else utcnow())
         mail.sent += batch.sent
         mail.failed += batch.failed
         mail.last_error = batch.last_error or mail.last_error
