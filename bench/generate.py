@@ -137,6 +137,26 @@ async def generate(n: int, seed: int = 7) -> None:
         await conn.execute("SELECT setval(pg_get_serial_sequence('complaint_event', 'id'), $1)", event_id)
         await conn.executemany("INSERT INTO complaint_counter (year, value) VALUES ($1, $2)",
                                sorted(counters.items()))
+        # Deadlines of the open complaints, as dispatch would have stored them (Class II-like
+        # spans in calendar time: close enough for list order and index shape; bench/sweep.py
+        # computes them exactly on the business calendar), so /inbox's deadline order and the
+        # sweep's partial index see realistic data. Logged ones get their dispatch target.
+        await conn.execute("""
+            UPDATE complaint SET clock_start = dispatched_at,
+                acknowledge_due = dispatched_at + interval '1 day',
+                contact_due = dispatched_at + interval '1 day',
+                result_due = dispatched_at + interval '2 days',
+                cap_due = dispatched_at + interval '9 days'
+            WHERE dispatched_at IS NOT NULL""")
+        await conn.execute("""
+            UPDATE complaint SET next_due = CASE status
+                    WHEN 'logged' THEN received_at + interval '1 day'
+                    WHEN 'dispatched' THEN acknowledge_due
+                    WHEN 'result_submitted' THEN cap_due
+                    ELSE result_due END
+            WHERE status IN ('logged', 'dispatched', 'acknowledged', 'in_progress',
+                             'result_submitted')""")
+        await conn.execute("UPDATE complaint SET next_alert_at = next_due WHERE next_due IS NOT NULL")
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
