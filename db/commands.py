@@ -234,8 +234,7 @@ def subject_at(row: dict, now: datetime, policy: Policy, cal: BusinessCalendar) 
     """The subject with the conditions that depend on the clock (extension, appeal)."""
     return Subject(
         status=row["status"], department=row["department"], logged_by=row["logged_by"],
-        grade=row["grade"], acknowledged=row["acknowledged_at"] is not None,
-        extension_pending=row["extension_due"] is not None,
+        grade=row["grade"], extension_pending=row["extension_due"] is not None,
         extension_open=extension_allowed(now, row["result_due"]),
         appeal_open=appeal_allowed(now, row["dispatched_at"], policy.deadlines, cal),
     )

@@ -52,6 +52,7 @@ async def create_user(username: str, password: str, role: str, department: str |
 async def run_worker(once: bool) -> None:
     import logging
 
+    from db.sweep import describe
     from portal.config import load_settings
     from portal.policy import load_policy
     from portal.scheduler import run_forever, tick
@@ -65,7 +66,7 @@ async def run_worker(once: bool) -> None:
     try:
         if once:
             result = await tick(settings, policy)
-            print(f"sweep: {result.sweep.__dict__ | {'numbers': len(result.sweep.numbers)}}; "
+            print(f"sweep: {describe(result.sweep)}; "
                   f"mail sent {result.mail.sent}, failed {result.mail.failed} {result.mail.last_error}")
         else:
             await run_forever(settings, policy)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from portal.workcalendar import BusinessCalendar
+from portal.workflow import RUNNING
 
 
 class Deadline(StrEnum):
@@ -21,7 +22,6 @@ class Deadline(StrEnum):
     CAP = "cap"
 
 
-DEADLINES = tuple(Deadline)
 # Where each deadline is stored on the complaint row.
 DUE_COLUMN = {d: f"{d.value}_due" for d in Deadline}
 
@@ -145,15 +145,11 @@ def compute(rules: DeadlineRules, grade: str, urgent: bool, start: datetime,
     return {d: min(due, cap) for d, due in dues.items()}
 
 
-# Statuses in which the department's clock runs (an appeal does not stop it).
-ACTIVE = frozenset({"dispatched", "acknowledged", "in_progress", "appealed"})
-
-
 def running(status: str, acknowledged: bool, contacted: bool) -> list[Deadline]:
     """The deadlines not yet met: the ones to show as running and to remind about."""
     if status == "result_submitted":
         return [Deadline.CAP]
-    if status not in ACTIVE:
+    if status not in RUNNING:
         return []
     kinds = []
     if not acknowledged:

@@ -7,16 +7,26 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from portal.deadlines import DUE_COLUMN, Alert, AlertKind, Deadline, DeadlineRules, alerts, running
+from portal.deadlines import (
+    DUE_COLUMN,
+    Alert,
+    AlertKind,
+    Deadline,
+    DeadlineRules,
+    alerts,
+    nearest,
+    running,
+    time_left,
+    urgency,
+)
 from portal.grading import parse_criteria
 from portal.timeutil import months_after
 from portal.workcalendar import BusinessCalendar
+from portal.workflow import FINISHED, Status
 
 UNRESOLVED_RULE = "I-8"
-UNRESOLVED_STATUSES = frozenset({
-    "logged", "dispatched", "acknowledged", "in_progress", "appealed", "result_submitted",
-    "signed_off", "verified",
-})
+# Valid and not yet answered: what I-8 watches.
+UNRESOLVED_STATUSES = frozenset(Status) - frozenset(FINISHED)
 
 SentKey = tuple[str, str, datetime]  # (kind, deadline, due)
 
@@ -59,8 +69,7 @@ def plan(row: Mapping, rules: DeadlineRules, cal: BusinessCalendar,
     if row["status"] == "logged":
         next_due = rules.dispatch.after(row["received_at"], cal)
     else:
-        times = [dues[k] for k in kinds if dues[k] is not None]
-        next_due = min(times) if times else None
+        next_due = nearest(dues, kinds)
     schedule = []
     if row.get("clock_start") is not None:
         schedule = alerts(dues, kinds, row["clock_start"], rules.reminder_at, cal)
@@ -94,8 +103,6 @@ class DeadlineView:
 def deadline_views(row: Mapping, now: datetime, rules: DeadlineRules,
                    cal: BusinessCalendar) -> list[DeadlineView]:
     """What the complaint page shows for each deadline."""
-    from portal.deadlines import urgency as urgency_of
-
     kinds = set(running_of(row))
     views = []
     for kind in Deadline:
@@ -104,8 +111,8 @@ def deadline_views(row: Mapping, now: datetime, rules: DeadlineRules,
             continue
         met_at = row.get(MET_BY[kind])
         if kind in kinds:
-            state = str(urgency_of(now, due, row.get("clock_start"), rules.reminder_at, cal))
-            left = cal.working_time_between(now, due).total_seconds() / 3600
+            state = str(urgency(now, due, row.get("clock_start"), rules.reminder_at, cal))
+            left = time_left(now, due, cal).total_seconds() / 3600
         else:
             state = "late" if met_at and met_at > due else "met" if met_at else "stopped"
             left = 0.0

@@ -84,11 +84,12 @@ class Rule:
 
 
 _S = Status
-# Where the department's clock runs: extensions may be asked for and ruled on.
-_RUNNING = frozenset({_S.DISPATCHED, _S.ACKNOWLEDGED, _S.IN_PROGRESS, _S.APPEALED})
+# Where the department's clock runs (an appeal does not stop it): extensions may be asked for
+# and ruled on, and the deadlines run (portal.deadlines).
+RUNNING = frozenset({_S.DISPATCHED, _S.ACKNOWLEDGED, _S.IN_PROGRESS, _S.APPEALED})
 RULES: dict[Action, Rule] = {
     Action.DISPATCH: Rule(frozenset({_S.LOGGED}), _S.DISPATCHED, Actor.OFFICE),
-    Action.REGRADE: Rule(frozenset({_S.LOGGED, *_RUNNING}), None, Actor.OFFICE),
+    Action.REGRADE: Rule(frozenset({_S.LOGGED, *RUNNING}), None, Actor.OFFICE),
     Action.INVALID: Rule(frozenset({_S.LOGGED, _S.APPEALED}), _S.INVALID, Actor.OFFICE),
     Action.ACKNOWLEDGE: Rule(frozenset({_S.DISPATCHED}), _S.ACKNOWLEDGED, Actor.DEPARTMENT),
     Action.START: Rule(frozenset({_S.ACKNOWLEDGED}), _S.IN_PROGRESS, Actor.DEPARTMENT),
@@ -107,9 +108,9 @@ RULES: dict[Action, Rule] = {
     # DOMAIN §1/§4: the first responder may settle a minor complaint on the spot.
     Action.RESOLVE_ON_SPOT: Rule(frozenset({_S.LOGGED}), _S.REPLIED, Actor.FIRST_RESPONDER),
     # DOMAIN §4 extension (延期): the head asks before the result deadline, the office rules.
-    Action.REQUEST_EXTENSION: Rule(_RUNNING, None, Actor.DEPARTMENT_HEAD),
-    Action.APPROVE_EXTENSION: Rule(_RUNNING, None, Actor.OFFICE),
-    Action.REFUSE_EXTENSION: Rule(_RUNNING, None, Actor.OFFICE),
+    Action.REQUEST_EXTENSION: Rule(RUNNING, None, Actor.DEPARTMENT_HEAD),
+    Action.APPROVE_EXTENSION: Rule(RUNNING, None, Actor.OFFICE),
+    Action.REFUSE_EXTENSION: Rule(RUNNING, None, Actor.OFFICE),
     # DOMAIN §4 appeal (申诉): within a working day of dispatch; the office rules.
     Action.APPEAL: Rule(frozenset({_S.DISPATCHED, _S.ACKNOWLEDGED}), _S.APPEALED,
                         Actor.DEPARTMENT_HEAD),
@@ -140,7 +141,6 @@ class Subject:
     logged_by: int
     grade: str | None
     # Conditions that depend on the clock, computed by the caller at "now".
-    acknowledged: bool = False
     extension_pending: bool = False
     extension_open: bool = True  # before the result deadline
     appeal_open: bool = True  # within the appeal window after dispatch
