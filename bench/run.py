@@ -45,7 +45,8 @@ def sh(*cmd, env=None, **kw):
     return subprocess.run(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, check=True, **kw)
 
 
-async def _admin(sql: str) -> None:
+async def admin(sql: str) -> None:
+    """Runs one statement (CREATE/DROP DATABASE) on the server's maintenance database."""
     conn = await asyncpg.connect(f"{SERVER}/test")
     try:
         await conn.execute(sql)
@@ -56,8 +57,8 @@ async def _admin(sql: str) -> None:
 def recreate_database() -> str:
     import asyncio
 
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
-    asyncio.run(_admin(f'CREATE DATABASE "{DB}"'))
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
+    asyncio.run(admin(f'CREATE DATABASE "{DB}"'))
     return f"{SERVER}/{DB}"
 
 
@@ -172,7 +173,7 @@ def main() -> None:
         print(f"| {name} | " + " | ".join(cells) + " |")
     import asyncio
 
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

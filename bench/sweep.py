@@ -41,7 +41,8 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-SERVER = os.environ.get("PORTAL_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+from run import SERVER, admin  # noqa: E402  (bench/run.py; it does not import the portal)
+
 DB = os.environ.get("BENCH_SWEEP_DB", "portal_sweep_bench")
 URL = f"{SERVER}/{DB}"
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
@@ -101,14 +102,6 @@ WRITTEN = ["deadline_alert", "notification", "outbox_email", "complaint_event"]
 
 def sh(*cmd: str) -> None:
     subprocess.run(cmd, cwd=ROOT, env=os.environ, check=True, stdout=subprocess.DEVNULL)
-
-
-async def admin(sql: str) -> None:
-    conn = await asyncpg.connect(f"{SERVER}/postgres")
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 def window_start(cal: BusinessCalendar) -> datetime:

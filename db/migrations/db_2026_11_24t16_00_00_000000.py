@@ -1,9 +1,7 @@
 """Indexes for the list pages and lookups: each list reads one index range in id order, so a
 page costs the same at 10k rows as at 1M. Plain SQL that SQLite and PostgreSQL both accept."""
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-
-from db.tables import Complaint
+from db.index_migration import index_migration
 
 ID = "2026-11-24T16:00:00:000000"
 VERSION = "1.38.0"
@@ -30,17 +28,4 @@ INDEXES = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="db", description=DESCRIPTION)
-
-    async def create_indexes():
-        for sql in INDEXES:
-            await Complaint.raw(sql)
-
-    async def drop_indexes():
-        for sql in INDEXES:
-            name = sql.split("EXISTS ", 1)[1].split(" ", 1)[0]
-            await Complaint.raw(f"DROP INDEX IF EXISTS {name}")
-
-    manager.add_raw(create_indexes)
-    manager.add_raw_backwards(drop_indexes)
-    return manager
+    return index_migration(ID, DESCRIPTION, INDEXES)
