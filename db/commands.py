@@ -51,6 +51,7 @@ class Env:
     policy: Policy
     tz: tzinfo
     base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = ""  # signs survey links (PORTAL_SECRET_KEY)
 
     @property
     def mailing(self) -> Mailing:
@@ -138,6 +139,7 @@ class IntakeData:
     claimed_loss: Decimal | None
     criteria: list[str]
     urgent: bool
+    callback_requested: bool = False
 
 
 async def log_complaint(data: IntakeData, user_id: int, uploads: list[Upload], now: datetime,
@@ -188,6 +190,7 @@ async def log_complaint(data: IntakeData, user_id: int, uploads: list[Upload], n
                 criteria=join_criteria(criteria, policy),
                 grade=grade,
                 urgent=data.urgent,
+                callback_requested=data.callback_requested,
                 is_second=earlier is not None,
                 previous_number=earlier["number"] if earlier else None,
             )
@@ -237,6 +240,7 @@ def subject_at(row: dict, now: datetime, policy: Policy, cal: BusinessCalendar) 
         grade=row["grade"], extension_pending=row["extension_due"] is not None,
         extension_open=extension_allowed(now, row["result_due"]),
         appeal_open=appeal_allowed(now, row["dispatched_at"], policy.deadlines, cal),
+        revisit_state=row["revisit_state"], has_email=bool(row["customer_email"]),
     )
 
 
@@ -246,7 +250,13 @@ CONDITIONS = {
     Action.APPROVE_EXTENSION: "no_extension",
     Action.REFUSE_EXTENSION: "no_extension",
     Action.APPEAL: "appeal_closed",
+    Action.REVISIT_ATTEMPT: "revisit_closed",
+    Action.SEND_SURVEY: "survey_not_possible",
+    Action.CLOSE_REVISIT: "not_escalated",
 }
+REVISIT_ACTIONS = (Action.REVISIT_ATTEMPT, Action.SEND_SURVEY, Action.CLOSE_REVISIT)
+# Shown in a revisit action's history row, but not columns of the complaint.
+HISTORY_ONLY = ("outcome", "overall", "speed", "attitude", "solved")
 
 
 def _deadlines(policy: Policy, grade: str, urgent: bool, start: datetime,
@@ -331,7 +341,8 @@ def _changes_for(action: Action, row: dict, fields: dict, now: datetime, user_id
 
 # Fields recorded in the history as "from → to" (timestamps are the event's own time).
 _AUDITED = {"department", "grade", "urgent", "invalid_kind", "duplicate_of", "compensation",
-            "acknowledge_due", "contact_due", "result_due", "cap_due", "extension_due"}
+            "acknowledge_due", "contact_due", "result_due", "cap_due", "extension_due",
+            "revisit_state", "revisit_attempts", "satisfaction", "reopen_count"}
 
 
 async def sent_alerts(complaint_id: int) -> list[tuple[str, str, datetime]]:
@@ -350,6 +361,8 @@ async def perform(number: str, action: Action, viewer: Viewer, version: int | No
                   fields: dict, now: datetime, env: Env, uploads: list[Upload] = (),
                   attachments_dir: Path | None = None) -> dict:
     """Checks and applies one workflow action; returns the updated complaint row."""
+    from db import revisits  # it builds on this module, so it is imported late
+
     policy = env.policy
     cal = await env.calendar()
     stored = [(up, store(attachments_dir, up.content)) for up in uploads] if uploads else []
@@ -367,8 +380,14 @@ async def perform(number: str, action: Action, viewer: Viewer, version: int | No
                 raise NotNow("stale")
             if not condition_allows(action, subject):
                 raise NotNow(CONDITIONS[action])
-            changes = _changes_for(action, row, fields, now, viewer.id, policy, cal)
-            to_status = next_status(action, row["status"], row["acknowledged_at"] is not None)
+            if action in REVISIT_ACTIONS:
+                changes = await revisits.revisit_changes(action, row, fields, now, viewer.id,
+                                                         env, cal)
+            else:
+                changes = _changes_for(action, row, fields, now, viewer.id, policy, cal)
+            shown = {k: [None, changes.pop(k)] for k in HISTORY_ONLY if k in changes}
+            to_status = changes.pop("status", None) or next_status(
+                action, row["status"], row["acknowledged_at"] is not None)
             after = {**row, **changes, "status": to_status}
             schedule = plan(after, policy.deadlines, cal, await sent_alerts(row["id"]))
             changes["next_due"] = schedule.next_due
@@ -381,8 +400,8 @@ async def perform(number: str, action: Action, viewer: Viewer, version: int | No
             ).returning(Complaint.id)
             if not updated:
                 raise NotNow("stale")
-            audited = {k: [row[k], v] for k, v in changes.items()
-                       if k in _AUDITED and row[k] != v}
+            audited = {**shown, **{k: [row[k], v] for k, v in changes.items()
+                                   if k in _AUDITED and row[k] != v}}
             await _event(row["id"], now, viewer.id, action.value, row["status"], to_status,
                          _note_of(action, fields), audited).save()
             for up, key in stored:
@@ -390,6 +409,10 @@ async def perform(number: str, action: Action, viewer: Viewer, version: int | No
                                  content_type=up.content_type, size=len(up.content),
                                  storage_key=key, uploaded_by=viewer.id, uploaded_at=now).save()
             await _notify_for(action, row, after, now, env)
+            if action in (Action.REPLY, Action.RESOLVE_ON_SPOT):
+                await revisits.after_reply(after, now, env)  # DOMAIN §5: the revisit draw
+            elif action is Action.REVISIT_ATTEMPT:
+                await revisits.notify_outcome(row, after, now, env)
     except BaseException:
         for _up, key in stored:
             (attachments_dir / key).unlink(missing_ok=True)

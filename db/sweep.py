@@ -14,6 +14,7 @@ from datetime import datetime
 
 from db.commands import AUTO_GRADE_EVENT, Env, _event, regraded_deadlines
 from db.notify import CHUNK, Notice, active_users, department_users, role_users, write_notices
+from db.revisits import return_unanswered_surveys
 from db.tables import Complaint, DeadlineAlert
 from db.transactions import atomic, is_sqlite
 from portal.deadlines import Alert, AlertKind
@@ -32,6 +33,7 @@ class SweepResult:
     auto_graded: int = 0
     notifications: int = 0
     skipped: int = 0  # already sent by another sweeper, or a reminder overtaken by its breach
+    surveys_returned: int = 0  # unanswered email surveys back in the phone queue
     numbers: list[str] = field(default_factory=list)
 
 
@@ -227,6 +229,10 @@ async def sweep(now: datetime, env: Env, batch: int = BATCH) -> SweepResult:
             sent = await _sent([r["id"] for r in rows])
             await _process_batch(rows, sent, now, env, cal, rc, result)
         if len(rows) < batch:
+            break
+    while returned := await return_unanswered_surveys(now, batch):  # DOMAIN §5
+        result.surveys_returned += len(returned)
+        if len(returned) < batch:
             break
     return result
 

@@ -101,6 +101,14 @@ class Complaint(Table):
     extension_reason = Text(default="")
     appeal_kind = Varchar(length=24, default="")
     appeal_reason = Text(default="")
+    # DOMAIN §5 revisit and survey (portal.revisit).
+    callback_requested = Boolean(default=False)  # the customer asked to be called back
+    revisit_state = Varchar(length=16, default="")  # portal.revisit.RevisitState
+    revisit_due = Timestamptz(null=True, default=None)
+    revisit_attempts = Integer(default=0)  # failed calls in this round
+    survey_return_at = Timestamptz(null=True, default=None)  # an emailed survey comes back
+    reopen_count = Integer(default=0)  # reopened after an unsatisfied answer
+    satisfaction = Integer(null=True, default=None)  # the latest overall score (1–5)
 
 
 class ComplaintEvent(Table):
@@ -189,3 +197,34 @@ class OutboxEmail(Table):
     locked_until = Timestamptz(null=True, default=None)
     sent_at = Timestamptz(null=True, default=None)
     last_error = Text(default="")
+
+
+class Survey(Table):
+    """One satisfaction survey: sent by email (a signed link names this row), or answered on
+    the phone on the customer's behalf. used_at makes the link single-use."""
+
+    complaint = ForeignKey(references=Complaint, index=True)
+    round = Integer(default=0)  # the complaint's reopen_count when it was asked
+    channel = Varchar(length=8)  # email | phone
+    sent_at = Timestamptz(null=True, default=None)
+    sent_by = ForeignKey(references=User, null=True)
+    recipient = Varchar(length=255, default="")
+    expires_at = Timestamptz(null=True, default=None)
+    used_at = Timestamptz(null=True, default=None)  # answered, or superseded
+    answered_at = Timestamptz(null=True, default=None)
+    answered_by = ForeignKey(references=User, null=True)  # the agent, for a phone answer
+    overall = Integer(null=True, default=None)
+    speed = Integer(null=True, default=None)
+    attitude = Integer(null=True, default=None)
+    solved = Boolean(null=True, default=None)
+    comments = Text(default="")
+
+
+class RevisitAttempt(Table):
+    """A revisit call: reached, no answer or wrong number."""
+
+    complaint = ForeignKey(references=Complaint, index=True)
+    at = Timestamptz()
+    agent = ForeignKey(references=User, null=True)
+    outcome = Varchar(length=16)  # portal.revisit.AttemptOutcome
+    note = Text(default="")

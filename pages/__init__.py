@@ -3,7 +3,7 @@
 from importlib import import_module
 
 PAGES = ("login", "home", "intake", "triage", "inbox", "mine", "complaint", "notifications",
-         "calendar")
+         "calendar", "revisits", "survey")
 
 
 def routes() -> list:

@@ -124,9 +124,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from db.tables import Department  # noqa: F401  (import after PICCOLO_CONF is set)
 
     policy = load_policy(settings.policy_path)
-    from db.commands import Env
+    from portal.scheduler import env_for
 
-    env = Env(policy, settings.timezone, settings.base_url)
+    env = env_for(settings, policy)
     state = State({"settings": settings, "policy": policy, "env": env,
                    "static_version": _static_version()})
     background: dict = {}

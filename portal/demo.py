@@ -15,6 +15,7 @@ from db.tables import Complaint, Department
 from portal.cli import create_user
 from portal.config import load_settings
 from portal.policy import load_policy
+from portal.scheduler import env_for
 from portal.timeutil import utcnow
 from portal.workflow import Action, Viewer
 
@@ -136,7 +137,7 @@ def actor_for(action: Action, department: str, viewers: dict[str, Viewer]) -> Vi
 
 def default_env() -> Env:
     settings = load_settings()
-    return Env(load_policy(settings.policy_path), settings.timezone, settings.base_url)
+    return env_for(settings, load_policy(settings.policy_path))
 
 
 async def advance(number: str, target: str, viewers: dict[str, Viewer], department: str = "QA",
@@ -161,7 +162,7 @@ async def advance(number: str, target: str, viewers: dict[str, Viewer], departme
 async def load_demo() -> str:
     settings = load_settings()
     policy = load_policy(settings.policy_path)
-    env = Env(policy, settings.timezone, settings.base_url)
+    env = env_for(settings, policy)
     viewers = await load_base()
     clerk = viewers["clerk"].id
     if await Complaint.exists().where(Complaint.logged_by == clerk):

@@ -36,12 +36,43 @@ ACTION_LABELS = {
     Action.APPEAL: _l("Appeal (return to the office)"),
     Action.APPEAL_REASSIGN: _l("Accept the appeal: reassign"),
     Action.APPEAL_UPHOLD: _l("Refuse the appeal: department keeps it"),
+    Action.REVISIT_ATTEMPT: _l("Record a revisit call"),
+    Action.SEND_SURVEY: _l("Email the satisfaction survey"),
+    Action.CLOSE_REVISIT: _l("Close (customer-service head)"),
 }
 
 # History rows written by the system rather than by a button.
 EVENT_LABELS = {
     "log": _l("Logged"),
     "auto-grade": _l("Automatic grade rule"),
+    "revisit-draw": _l("Revisit draw"),
+    "survey-answered": _l("Survey answered by the customer"),
+    "survey-returned": _l("Email survey unanswered: back to the phone queue"),
+}
+
+REVISIT_STATE_LABELS = {
+    "not-drawn": _l("not drawn for a revisit"),
+    "pending": _l("phone queue"),
+    "survey": _l("email survey sent"),
+    "done": _l("revisit done"),
+    "unreachable": _l("unreachable"),
+    "escalated": _l("with the customer-service head"),
+}
+
+ATTEMPT_LABELS = {
+    "reached": _l("Reached: answers recorded"),
+    "no-answer": _l("No answer"),
+    "wrong-number": _l("Wrong number"),
+}
+
+# DOMAIN §5: the 5-point scale, and the fields that use it.
+SCALE_FIELDS = ("overall", "speed", "attitude", "satisfaction")
+SCALE_LABELS = {
+    5: _l("Very satisfied"),
+    4: _l("Satisfied"),
+    3: _l("Neutral"),
+    2: _l("Dissatisfied"),
+    1: _l("Very dissatisfied"),
 }
 
 DEADLINE_LABELS = {
@@ -80,4 +111,13 @@ FIELD_LABELS = {
     "result_due": _l("Deadline: result"),
     "cap_due": _l("Deadline: cap"),
     "extension_due": _l("Extension requested to"),
+    "revisit_state": _l("Revisit"),
+    "revisit_attempts": _l("Failed revisit calls"),
+    "satisfaction": _l("Satisfaction (overall)"),
+    "reopen_count": _l("Times reopened"),
+    "outcome": _l("Call"),
+    "overall": _l("Overall satisfaction"),
+    "speed": _l("Speed"),
+    "attitude": _l("Staff attitude"),
+    "solved": _l("Problem solved"),
 }

@@ -30,6 +30,10 @@ NOTICES = {
     "appeal_reassigned": _l("The appeal was accepted and the complaint went to another "
                             "department: %(number)s"),
     "auto_graded": _l("Complaint %(number)s was raised to Class I by rule %(what)s"),
+    "reopened": _l("The customer was not satisfied: complaint %(number)s is reopened to your "
+                   "department"),
+    "revisit_escalated": _l("The customer is still not satisfied after the last reopen: "
+                            "complaint %(number)s needs the customer-service head"),
 }
 
 
@@ -54,3 +58,23 @@ def email_for(kind: str, number: str | None, detail: str, locale: str, base_url:
         lines += ["", "-- ", _("Complaint portal (automatic message, please do not reply)")]
         subject = _("[Complaint portal] %(text)s", text=text)
     return subject[:250], "\n".join(lines) + "\n"
+
+
+def survey_email(number: str, link: str, expires_at: datetime, tz: tzinfo) -> tuple[str, str]:
+    """(subject, body) of the satisfaction survey sent to a customer: Chinese first, then
+    English (the portal does not know the customer's language). No personal data in it."""
+    expires = expires_at.astimezone(tz).strftime("%Y-%m-%d")
+    parts, subjects = [], []
+    for locale in ("zh_CN", "en"):
+        with in_locale(locale):
+            subjects.append(_("Satisfaction survey on your complaint %(number)s", number=number))
+            parts.append("\n".join([
+                _("Dear customer,"), "",
+                _("Your complaint %(number)s has been answered. Please tell us in one minute "
+                  "how satisfied you are with how we handled it:", number=number), "",
+                link, "",
+                _("The link works once and until %(date)s.", date=expires),
+                _("Thank you for helping us improve."),
+            ]))
+    subject = f"{subjects[0]} / {subjects[1]}"
+    return subject[:250], "\n\n----\n\n".join(parts) + "\n"

@@ -8,6 +8,7 @@ from datetime import time
 from pathlib import Path
 
 from portal.deadlines import DeadlineRules, parse_rules
+from portal.revisit import RevisitRules, parse_revisit
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("policy.toml")
 ROUTE_OFFICE = "office"
@@ -54,6 +55,7 @@ class Policy:
     work_start: time = time(9)
     work_end: time = time(18)
     deadlines: DeadlineRules | None = None
+    revisit: RevisitRules | None = None
     _index: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -144,10 +146,11 @@ def parse_policy(data: dict, department_codes: set[str] | None = None) -> Policy
     work_start, work_end = _working_hours(data.get("calendar", {}))
     try:
         rules = parse_rules(data.get("deadlines", {}), [g.code for g in grades])
+        revisit = parse_revisit(data.get("revisit", {}), [g.code for g in grades])
     except ValueError as exc:
         raise PolicyError(f"policy: {exc}") from exc
     return Policy(tuple(grades), tuple(channels), tuple(categories), tuple(criteria), months,
-                  work_start, work_end, rules)
+                  work_start, work_end, rules, revisit)
 
 
 def _working_hours(raw: dict) -> tuple[time, time]:

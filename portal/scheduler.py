@@ -26,7 +26,7 @@ class Tick:
 
 
 def env_for(settings: Settings, policy: Policy) -> Env:
-    return Env(policy, settings.timezone, settings.base_url)
+    return Env(policy, settings.timezone, settings.base_url, settings.secret_key)
 
 
 async def tick(settings: Settings, policy: Policy, now=None) -> Tick:

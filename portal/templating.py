@@ -54,6 +54,12 @@ def install_template_globals(env: Environment, settings: Settings) -> None:
                 return value
         if isinstance(value, bool):
             return i18n.gettext("yes") if value else i18n.gettext("no")
+        named = {"revisit_state": labels.REVISIT_STATE_LABELS,
+                 "outcome": labels.ATTEMPT_LABELS}.get(field, {})
+        if value in named:
+            return str(named[value])
+        if field in labels.SCALE_FIELDS and value in labels.SCALE_LABELS:
+            return f"{value} · {labels.SCALE_LABELS[value]}"
         return str(value)
 
     def hours(value: float) -> str:
@@ -80,6 +86,9 @@ def install_template_globals(env: Environment, settings: Settings) -> None:
         ROLE_LABELS=labels.ROLE_LABELS,
         INVALID_KINDS=labels.INVALID_KINDS,
         DEADLINE_LABELS=labels.DEADLINE_LABELS,
+        REVISIT_STATE_LABELS=labels.REVISIT_STATE_LABELS,
+        ATTEMPT_LABELS=labels.ATTEMPT_LABELS,
+        SCALE_LABELS=labels.SCALE_LABELS,
         notice_text=notices.notice_text,
         POLL_SECONDS=settings.poll_seconds,
     )

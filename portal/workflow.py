@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from portal.revisit import OPEN_STATES, RevisitState
+
 
 class Role(StrEnum):
     EMPLOYEE = "employee"
@@ -67,6 +69,11 @@ class Action(StrEnum):
     APPEAL = "appeal"
     APPEAL_REASSIGN = "appeal-reassign"
     APPEAL_UPHOLD = "appeal-uphold"
+    # DOMAIN §5 revisit (回访): the office calls or emails the survey; the CS head closes
+    # what stayed unsatisfied after the last reopen.
+    REVISIT_ATTEMPT = "revisit-attempt"
+    SEND_SURVEY = "send-survey"
+    CLOSE_REVISIT = "close-revisit"
 
 
 class Actor(StrEnum):
@@ -74,6 +81,7 @@ class Actor(StrEnum):
     DEPARTMENT = "department"  # handler or head of the handling department
     DEPARTMENT_HEAD = "department_head"
     FIRST_RESPONDER = "first_responder"  # whoever logged it
+    CS_HEAD = "cs_head"
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,10 @@ RULES: dict[Action, Rule] = {
     Action.APPEAL_REASSIGN: Rule(frozenset({_S.APPEALED}), _S.DISPATCHED, Actor.OFFICE),
     # Back to where it was before the appeal (see next_status).
     Action.APPEAL_UPHOLD: Rule(frozenset({_S.APPEALED}), None, Actor.OFFICE),
+    # The outcome decides the status (closed, reopened, or still in the queue).
+    Action.REVISIT_ATTEMPT: Rule(frozenset({_S.REPLIED}), None, Actor.OFFICE),
+    Action.SEND_SURVEY: Rule(frozenset({_S.REPLIED}), None, Actor.OFFICE),
+    Action.CLOSE_REVISIT: Rule(frozenset({_S.REPLIED}), _S.CLOSED, Actor.CS_HEAD),
 }
 
 # Order in which buttons are offered on the complaint page.
@@ -144,6 +156,8 @@ class Subject:
     extension_pending: bool = False
     extension_open: bool = True  # before the result deadline
     appeal_open: bool = True  # within the appeal window after dispatch
+    revisit_state: str = ""  # portal.revisit.RevisitState
+    has_email: bool = False  # the customer gave an email address
 
 
 def is_office(viewer: Viewer) -> bool:
@@ -183,6 +197,8 @@ def role_allows(action: Action, viewer: Viewer, subject: Subject) -> bool:
         return in_handling_department(viewer, subject)
     if actor is Actor.DEPARTMENT_HEAD:
         return in_handling_department(viewer, subject) and viewer.role == Role.DEPT_HEAD
+    if actor is Actor.CS_HEAD:
+        return viewer.role == Role.CS_HEAD
     if actor is Actor.FIRST_RESPONDER:
         return (subject.logged_by == viewer.id or is_office(viewer)) and subject.grade == "M"
     return False
@@ -196,6 +212,12 @@ def condition_allows(action: Action, subject: Subject) -> bool:
         return subject.extension_pending
     if action is Action.APPEAL:
         return subject.appeal_open
+    if action is Action.REVISIT_ATTEMPT:
+        return subject.revisit_state in OPEN_STATES
+    if action is Action.SEND_SURVEY:
+        return subject.revisit_state == RevisitState.PENDING and subject.has_email
+    if action is Action.CLOSE_REVISIT:
+        return subject.revisit_state == RevisitState.ESCALATED
     return True
 
 

@@ -7,6 +7,7 @@ has the app (its PostgreSQL pool lives on the app's loop), else with `asyncio.ru
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -41,7 +42,7 @@ def local(*args) -> datetime:
 
 
 def env() -> Env:
-    return Env(POLICY, TZ, BASE_URL)
+    return Env(POLICY, TZ, BASE_URL, os.environ["PORTAL_SECRET_KEY"])
 
 
 def fresh_customer() -> dict:

@@ -11,6 +11,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     MultipleFileField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -19,8 +20,9 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from wtforms.widgets import DateTimeLocalInput, HiddenInput
 
 from pages.forms import PortalForm
+from pages.survey.forms import SurveyAnswers
 from portal.i18n import _, _l
-from portal.labels import INVALID_KINDS
+from portal.labels import ATTEMPT_LABELS, INVALID_KINDS
 from portal.numbering import parse_number
 from portal.workflow import Action
 
@@ -223,6 +225,36 @@ class ReassignForm(DispatchForm):
             self.department.data = ""
 
 
+class RevisitAttemptForm(SurveyAnswers, ActionForm):
+    """A revisit call; when the customer was reached, the agent enters their answers."""
+
+    outcome = RadioField(_l("Outcome of the call"), [InputRequired(_l("Choose how the call went."))],
+                         choices=list(ATTEMPT_LABELS.items()))
+    note = TextAreaField(_l("Note (optional)"), [Optional(), Length(max=5000)],
+                         render_kw={"rows": 2})
+
+    def setup(self, context: dict) -> None:
+        self.setup_questions(context["policy"].revisit, context["locale"])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.outcome.data == "reached":
+            ok = not self.answers_missing() and ok
+        return ok
+
+    def values(self) -> dict:
+        values = {"outcome": self.outcome.data, "note": self.note.data or ""}
+        if self.outcome.data == "reached":
+            values.update(self.answers())
+        return values
+
+
+class CloseRevisitForm(ActionForm):
+    note = TextAreaField(_l("How it was settled"), [
+        InputRequired(_l("Write down how it was settled with the customer.")),
+        Length(max=5000)], render_kw={"rows": 2})
+
+
 ACTION_FORMS: dict[Action, type[ActionForm]] = {
     Action.DISPATCH: DispatchForm,
     Action.REGRADE: RegradeForm,
@@ -242,4 +274,7 @@ ACTION_FORMS: dict[Action, type[ActionForm]] = {
     Action.APPEAL: AppealForm,
     Action.APPEAL_REASSIGN: ReassignForm,
     Action.APPEAL_UPHOLD: RequiredNoteForm,
+    Action.REVISIT_ATTEMPT: RevisitAttemptForm,
+    Action.SEND_SURVEY: NoteForm,
+    Action.CLOSE_REVISIT: CloseRevisitForm,
 }

@@ -9,7 +9,7 @@ from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.response import File
 
-from db import queries
+from db import queries, revisits
 from db.calendar import business_calendar
 from db.commands import CONDITIONS, Invalid, NotNow, NotPermitted, NotVisible, perform, subject_at, subject_of
 from db.tables import ContactView
@@ -41,6 +41,11 @@ CONFLICT_MESSAGES = {
                            "and only one at a time."),
     "no_extension": N_("There is no pending extension request on this complaint."),
     "appeal_closed": N_("An appeal is only possible within one working day of dispatch."),
+    "revisit_closed": N_("This complaint is not waiting for a revisit."),
+    "survey_not_possible": N_("An email survey can only be sent while the revisit waits in "
+                              "the phone queue, and only to a customer with an email address."),
+    "not_escalated": N_("Only a complaint handed to the customer-service head after repeated "
+                        "dissatisfaction can be closed here."),
 }
 # Why a field was refused by a rule on the stored complaint (db.commands.Invalid).
 INVALID_MESSAGES = {
@@ -117,7 +122,17 @@ async def _page_context(request: Request, row: dict, forms: dict | None = None) 
         "attachments": await queries.attachments_of(row["id"]),
         "linked": await queries.linked_complaints(row),
         "people": people,
+        "revisit": await _revisit_context(row) if full_contacts else None,
+        "now": now,
     }
+
+
+async def _revisit_context(row: dict) -> dict | None:
+    """The revisit card: calls and surveys of every round (office and department)."""
+    if not row["revisit_state"] and not row["reopen_count"]:
+        return None
+    return {"attempts": await revisits.attempts_of(row["id"]),
+            "surveys": await revisits.surveys_of(row["id"])}
 
 
 def _respond(request: Request, context: dict, status: int = 200, message: str | None = None,

@@ -53,6 +53,7 @@ class IntakeForm(PortalForm):
         Optional(), NumberRange(min=0, message=_l("The loss cannot be negative."))], places=2)
     criteria = SelectMultipleField(_l("Grade criteria met"), [Optional()])
     urgent = BooleanField(_l("Urgent: may affect safety or cause major loss if not handled now"))
+    callback_requested = BooleanField(_l("The customer asked to be called back (always revisited)"))
     attachments = MultipleFileField(_l("Attachments (evidence)"))
 
     def __init__(self, formdata=None, *, policy: Policy, departments: list[dict], locale: str,

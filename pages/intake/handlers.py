@@ -66,6 +66,7 @@ async def intake_submit(request: Request) -> object:
         claimed_loss=form.claimed_loss.data,
         criteria=form.criteria.data or [],
         urgent=bool(form.urgent.data),
+        callback_requested=bool(form.callback_requested.data),
     )
     number = await log_complaint(data, user_of(request).id, uploads, utcnow(),
                                  request.app.state.policy, settings.attachments_dir,

@@ -337,7 +337,7 @@ def test_a_finished_complaint_has_no_next_alert_and_the_sweep_leaves_it(viewers,
 
 
 def test_resolving_on_the_spot_leaves_nothing_to_sweep(viewers):
-    row = run(logged, viewers, T, criteria=["M-1"])
+    row = run(logged, viewers, T, criteria=["M-1"], callback_requested=True)
     row = run(act, viewers, row["number"], Action.RESOLVE_ON_SPOT, "clerk",
               T + timedelta(minutes=1), reply="当场退款")
     assert (row["status"], row["next_alert_at"]) == ("replied", None)

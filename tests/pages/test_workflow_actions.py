@@ -22,6 +22,8 @@ def _allowed(action: Action, path: str) -> bool:
         return not pending
     if action in (Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION):
         return pending
+    if action is Action.CLOSE_REVISIT:
+        return False  # only after repeated dissatisfaction (tests/pages/test_revisits.py)
     return True
 
 VALID_FIELDS = {
@@ -44,6 +46,9 @@ VALID_FIELDS = {
     Action.APPEAL: {"kind": "not-our-business", "reason": "属于物流环节"},
     Action.APPEAL_REASSIGN: {"department": "SVC"},
     Action.APPEAL_UPHOLD: {"note": "属于本部门职责"},
+    Action.REVISIT_ATTEMPT: {"outcome": "no-answer", "note": "无人接听"},
+    Action.SEND_SURVEY: {},
+    Action.CLOSE_REVISIT: {"note": "已与客户当面沟通"},
 }
 
 # A user whose role may take the action on a QA complaint logged by clerk.
@@ -54,7 +59,8 @@ ACTOR = {
     Action.SEND_BACK: "office", Action.REPLY: "office", Action.RESOLVE_ON_SPOT: "clerk",
     Action.REQUEST_EXTENSION: "qa.head", Action.APPROVE_EXTENSION: "office",
     Action.REFUSE_EXTENSION: "office", Action.APPEAL: "qa.head", Action.APPEAL_REASSIGN: "office",
-    Action.APPEAL_UPHOLD: "office",
+    Action.APPEAL_UPHOLD: "office", Action.REVISIT_ATTEMPT: "office", Action.SEND_SURVEY: "office",
+    Action.CLOSE_REVISIT: "cshead",
 }
 
 
@@ -77,8 +83,10 @@ def _act(client, row, action, **extra):
 @pytest.mark.parametrize("status", STATUSES)
 @pytest.mark.parametrize("action", list(Action))
 def test_each_action_is_allowed_exactly_in_its_statuses(client, viewers, action, status):
-    # Minor grade so that resolve-on-spot is possible where its status allows.
-    row = client.run(make_complaint, viewers, status=status, criteria=["M-1"])
+    # Minor grade so that resolve-on-spot is possible where its status allows; a call-back
+    # asked for, so that a replied complaint always waits for its revisit.
+    row = client.run(make_complaint, viewers, status=status, criteria=["M-1"],
+                     callback_requested=True)
     before = len(_history(client, row["id"]))
     client.login(ACTOR[action])
     r = _act(client, row, action)
@@ -86,7 +94,9 @@ def test_each_action_is_allowed_exactly_in_its_statuses(client, viewers, action,
     if _allowed(action, status):
         assert r.status_code == 303, r.text
         assert after["version"] == row["version"] + 1
-        assert len(_history(client, row["id"])) == before + 1
+        # A reply is followed by the revisit draw's own history row.
+        drawn = action in (Action.REPLY, Action.RESOLVE_ON_SPOT)
+        assert len(_history(client, row["id"])) == before + (2 if drawn else 1)
         assert after["status"] == next_status(action, row["status"], row["acknowledged_at"] is not None)
     else:
         # Before dispatch (and once invalid) the complaint is no department's to see.
@@ -299,8 +309,8 @@ def test_htmx_invalid_form_returns_the_fragment_with_field_errors(client, viewer
 
 
 def test_every_status_is_reachable_by_the_full_story(client, viewers):
-    row = client.run(make_complaint, viewers, status="replied")
+    row = client.run(make_complaint, viewers, status="replied", callback_requested=True)
     events = [e["action"] for e in _history(client, row["id"])]
     assert events == ["log", "dispatch", "acknowledge", "start", "contact", "submit-result",
-                      "sign-off", "verify", "reply"]
+                      "sign-off", "verify", "reply", "revisit-draw"]
     assert _reload(client, row["number"])["status"] == Status.REPLIED
