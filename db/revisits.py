@@ -81,10 +81,14 @@ def answer_outcome(row: dict, overall: int, now: datetime, env: Env,
     if kind is SurveyOutcome.ESCALATE:
         changes["revisit_state"] = RevisitState.ESCALATED
         return Outcome(kind, Status.REPLIED, changes)
+    changes.update({"revisit_state": RevisitState.NONE, "revisit_due": None,
+                    "revisit_attempts": 0, "reopen_count": row["reopen_count"] + 1})
+    if row["department"] is None:
+        # Resolved on the spot, so no department to return it to: the office dispatches it.
+        return Outcome(kind, Status.LOGGED, changes)
     dues = compute(env.policy.deadlines, row["grade"], row["urgent"], now, cal)
     changes.update({
-        "revisit_state": RevisitState.NONE, "revisit_due": None, "revisit_attempts": 0,
-        "reopen_count": row["reopen_count"] + 1, "clock_start": now,
+        "clock_start": now,
         DUE_COLUMN[Deadline.RESULT]: dues[Deadline.RESULT],
         DUE_COLUMN[Deadline.CAP]: dues[Deadline.CAP],
         "extension_due": None, "extension_reason": "", "signed_off_at": None,
@@ -151,7 +155,7 @@ async def revisit_changes(action: Action, row: dict, fields: dict, now: datetime
 async def notify_outcome(before: dict, after: dict, now: datetime, env: Env) -> None:
     """A reopen goes to the department head(s) and the office; an unsatisfied customer after
     the last reopen goes to the customer-service head."""
-    if after["status"] == Status.IN_PROGRESS and before["status"] == Status.REPLIED:
+    if after["reopen_count"] > before["reopen_count"]:
         users = [*await department_users(after["department"], (Role.DEPT_HEAD,)),
                  *await role_users(Role.OFFICE)]
         await notify(users, after, "reopened", now, env.mailing, due=after["result_due"])

@@ -159,6 +159,29 @@ async def advance(number: str, target: str, viewers: dict[str, Viewer], departme
                       fields, min(at, now) if now else at, env)
 
 
+async def _demo_revisits(viewers: dict[str, Viewer], env: Env, now: datetime) -> None:
+    """DOMAIN §5 in the demo: of the replied complaints waiting for a revisit, one gets the
+    emailed survey, one a failed call, one a satisfied answer and one an unsatisfied answer
+    (reopened to its department); the rest wait in the phone queue."""
+    waiting = await Complaint.select(Complaint.number, Complaint.customer_email).where(
+        Complaint.revisit_state == "pending").order_by(Complaint.id)
+    with_email = [r["number"] for r in waiting if r["customer_email"]]
+    others = [r["number"] for r in waiting if r["number"] not in with_email[:1]]
+    steps = [(with_email[:1], Action.SEND_SURVEY, {}),
+             (others[:1], Action.REVISIT_ATTEMPT, {"outcome": "no-answer", "note": "无人接听，明天再打"}),
+             (others[1:2], Action.REVISIT_ATTEMPT, {
+                 "outcome": "reached", "overall": 5, "speed": 4, "attitude": 5, "solved": True,
+                 "comments": "处理及时，态度很好。"}),
+             (others[2:3], Action.REVISIT_ATTEMPT, {
+                 "outcome": "reached", "overall": 1, "speed": 2, "attitude": 3, "solved": False,
+                 "comments": "新换的产品还是有同样的问题。"})]
+    for numbers, action, fields in steps:
+        for number in numbers:
+            row = await Complaint.select(Complaint.version).where(Complaint.number == number).first()
+            await perform(number, action, viewers["office"], row["version"], dict(fields),
+                          now - timedelta(minutes=30), env)
+
+
 async def load_demo() -> str:
     settings = load_settings()
     policy = load_policy(settings.policy_path)
@@ -185,6 +208,7 @@ async def load_demo() -> str:
             complained_person="", description=text, demand=demand,
             claimed_loss=Decimal(rng.choice([0, 150, 800, 3000])), criteria=criteria,
             urgent=urgent and target == "logged",
+            callback_requested=target == "replied" and i % 2 == 0,
         )
         logger = clerk if i % 3 else viewers["svc.staff"].id
         number = await log_complaint(data, logger, [], logged, policy,
@@ -195,4 +219,5 @@ async def load_demo() -> str:
         # Appeals and extensions must come early (within a day of dispatch, before the deadline).
         step = timedelta(hours=1 if target in ("appealed", "extension") else rng.randint(1, 20))
         await advance(number, target, viewers, handling, start=logged, step=step, now=now, env=env)
+    await _demo_revisits(viewers, env, now)
     return f"demo loaded: {len(DEPARTMENTS)} departments, {len(USERS)} users, {len(PLAN)} complaints"

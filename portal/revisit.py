@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -127,6 +128,9 @@ def parse_revisit(raw: Mapping, grade_codes: Iterable[str]) -> RevisitRules:
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             raise ValueError(f"revisit.{name} must be a whole number from {low} to {high}")
         numbers[name] = value
+    if numbers["satisfied_from"] <= numbers["reopen_at_most"]:
+        raise ValueError("revisit.satisfied_from must be above reopen_at_most (an answer that "
+                         "reopens a complaint cannot count as satisfied)")
     questions = _questions(raw.get("questions"))
     return RevisitRules(rates, key, questions=questions, **numbers)
 
@@ -139,7 +143,8 @@ def _questions(raw) -> tuple[Question, ...]:
     out = []
     for i, q in enumerate(raw):
         where = f"revisit.questions[{i}]"
-        if not isinstance(q, Mapping) or q.get("code") not in QUESTION_KINDS:
+        if not isinstance(q, Mapping) or not isinstance(q.get("code"), str) \
+                or q["code"] not in QUESTION_KINDS:
             raise ValueError(f"{where}: 'code' must be one of {sorted(QUESTION_KINDS)}")
         for name in ("zh", "en"):
             if not isinstance(q.get(name), str) or not q[name].strip():
@@ -147,7 +152,9 @@ def _questions(raw) -> tuple[Question, ...]:
         unknown = set(q) - {"code", "zh", "en", "required"}
         if unknown:
             raise ValueError(f"{where} ({q['code']}): unknown field(s) {sorted(unknown)}")
-        out.append(Question(q["code"], q["zh"], q["en"], bool(q.get("required", True))))
+        if not isinstance(q.get("required", True), bool):
+            raise ValueError(f"{where} ({q['code']}): 'required' must be true or false")
+        out.append(Question(q["code"], q["zh"], q["en"], q.get("required", True)))
     codes = [q.code for q in out]
     if len(set(codes)) != len(codes):
         raise ValueError("revisit.questions: a question appears twice")
@@ -181,8 +188,12 @@ class Draw:
         forced = " callback=yes" if self.callback else ""
         forced += " reopened=yes" if self.reopened else ""
         sign = "<" if self.value < self.rate else "≥"
-        return (f"HMAC-SHA256(key {self.key_id}, {self.number}) → {self.value:.6f} {sign} "
-                f"{self.rate:.2f} (grade {self.grade}){forced} → "
+        # two decimals unless that would round the rate (0.125, 1/3): then all of it
+        rate = f"{self.rate:.2f}" if round(self.rate, 2) == self.rate else repr(self.rate)
+        # Cut, not rounded, to 6 decimals: a value just under the rate never reads "0.800000 <".
+        shown = f"{math.floor(self.value * 1e6) / 1e6:.6f}"
+        return (f"HMAC-SHA256(key {self.key_id}, {self.number}) → {shown} {sign} "
+                f"{rate} (grade {self.grade}){forced} → "
                 f"{'revisit' if self.drawn else 'no revisit'}")
 
 

@@ -3,6 +3,7 @@ one survey row and its expiry. Single use is the database's part (survey.used_at
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -25,7 +26,7 @@ class TokenCheck:
 
 
 def _serializer(secret: str) -> URLSafeSerializer:
-    return URLSafeSerializer(secret, salt=SALT)
+    return URLSafeSerializer(secret, salt=SALT, signer_kwargs={"digest_method": hashlib.sha256})
 
 
 def make_token(secret: str, survey_id: int, expires_at: datetime) -> str:
@@ -39,8 +40,8 @@ def read_token(secret: str, token: str, now: datetime) -> TokenCheck:
         payload = _serializer(secret).loads(token)
     except BadData:
         return TokenCheck(TokenState.INVALID)
-    if not isinstance(payload, dict) or not isinstance(payload.get("s"), int) \
-            or not isinstance(payload.get("e"), int):
+    if not isinstance(payload, dict) or type(payload.get("s")) is not int \
+            or type(payload.get("e")) is not int or not 0 < payload["e"] < 2**37:
         return TokenCheck(TokenState.INVALID)
     if now >= datetime.fromtimestamp(payload["e"], UTC):
         return TokenCheck(TokenState.EXPIRED, payload["s"])

@@ -1,8 +1,7 @@
 """/revisits: the revisit queue (回访) of the complaint office and the CS head."""
 
-from urllib.parse import urlencode
-
 from typing import Annotated
+from urllib.parse import urlencode
 
 from litestar import Request, get
 from litestar.params import Parameter
