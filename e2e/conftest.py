@@ -1,7 +1,10 @@
-"""A real server on a free port with demo data, and Debian's Chromium driven by Playwright."""
+"""A real server on a free port with demo data, a real SMTP server (aiosmtpd, in this process)
+that it sends its mail to, and Debian's Chromium driven by Playwright."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import re
 import secrets
@@ -9,11 +12,13 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,14 +35,57 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class Mailbox:
+    """An aiosmtpd handler keeping every message the server sends; tests wait for theirs."""
+
+    def __init__(self) -> None:
+        self._messages: list[email.message.EmailMessage] = []
+        self._arrived = threading.Condition()
+        self.url = ""
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        message = email.message_from_bytes(envelope.original_content or envelope.content,
+                                           policy=email.policy.default)
+        with self._arrived:
+            self._messages.append(message)
+            self._arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    def to(self, recipient: str, subject_contains: str = "") -> list[email.message.EmailMessage]:
+        with self._arrived:
+            return [m for m in self._messages
+                    if m["To"] == recipient and subject_contains in m["Subject"]]
+
+    def wait_for(self, recipient: str, subject_contains: str = "", timeout: float = 30):
+        """The first message to `recipient` whose subject contains the text, waiting up to
+        `timeout` seconds: the server's scheduler sends the outbox every PORTAL_SWEEP_SECONDS."""
+        with self._arrived:
+            if self._arrived.wait_for(lambda: self.to(recipient, subject_contains), timeout):
+                return self.to(recipient, subject_contains)[0]
+            seen = [(m["To"], m["Subject"]) for m in self._messages]
+        raise AssertionError(f"no mail to {recipient} about {subject_contains!r} in {timeout} s;"
+                             f" the SMTP server got {seen}")
+
+
 @pytest.fixture(scope="session")
-def server():
+def mailbox():
+    """A real SMTP server on a free port of 127.0.0.1, in this process, for the whole run."""
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    box.url = f"smtp://127.0.0.1:{controller.port}"
+    yield box
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def server(mailbox):
     tmp = Path(tempfile.mkdtemp(prefix="portal-e2e-"))
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'e2e.db'}",
            "PORTAL_DATA_DIR": str(tmp / "data"), "PORTAL_SECRET_KEY": secrets.token_hex(32),
            "PORTAL_BASE_URL": f"http://127.0.0.1:{port}", "PORTAL_POLL_SECONDS": "1",
-           "PORTAL_SWEEP_SECONDS": "5"}
+           "PORTAL_SWEEP_SECONDS": "5", "SMTP_URL": mailbox.url}
     cli = [sys.executable, "-m", "portal.cli"]
     subprocess.run([*cli, "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
     log = (tmp / "server.log").open("w")

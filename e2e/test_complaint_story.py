@@ -55,6 +55,8 @@ def test_a_complaint_goes_from_intake_to_reply(login):
     clerk.locator("input[name=criteria][value='I-6']").uncheck()
     expect(preview.locator("[data-grade]")).to_have_attribute("data-grade", "II")
     assert clerk.evaluate("window.__noReload") is True
+    # The customer wants a call-back: after the reply it waits in the revisit queue.
+    clerk.locator("input[name=callback_requested]").check()
     clerk.locator("#attachments").set_input_files(
         [{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8\xff fake jpeg"}])
     shot(clerk, "01-intake-filled-zh")
@@ -101,9 +103,13 @@ def test_a_complaint_goes_from_intake_to_reply(login):
     act(office, "verify")
     act(office, "reply", reply="您好，经检测为温控器问题，已为您办理退货退款。感谢您的反馈。")
     expect(office.locator("#complaint")).to_have_attribute("data-status", "replied")
-    # Nine steps by people (an automatic grade rule may add its own row: this is a repeat).
-    history = office.locator("[data-history] > li:not([data-event='auto-grade'])")
+    # Nine steps by people (an automatic grade rule may add its own row: this is a repeat;
+    # the reply adds the system's revisit draw).
+    history = office.locator(
+        "[data-history] > li:not([data-event='auto-grade']):not([data-event='revisit-draw'])")
     expect(history).to_have_count(9)
+    expect(office.locator("[data-history] > li[data-event='revisit-draw']")).to_have_count(1)
+    expect(office.get_by_test_id("revisit")).to_have_attribute("data-revisit-state", "pending")
     shot(office, "05-complaint-replied-zh")
 
     # --- the first responder sees the outcome ---------------------------------------------
