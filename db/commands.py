@@ -241,6 +241,7 @@ def subject_at(row: dict, now: datetime, policy: Policy, cal: BusinessCalendar) 
         extension_open=extension_allowed(now, row["result_due"]),
         appeal_open=appeal_allowed(now, row["dispatched_at"], policy.deadlines, cal),
         revisit_state=row["revisit_state"], has_email=bool(row["customer_email"]),
+        reopened=row["reopen_count"] > 0,
     )
 
 
@@ -253,6 +254,7 @@ CONDITIONS = {
     Action.REVISIT_ATTEMPT: "revisit_closed",
     Action.SEND_SURVEY: "survey_not_possible",
     Action.CLOSE_REVISIT: "not_escalated",
+    Action.RESOLVE_ON_SPOT: "reopened",
 }
 REVISIT_ACTIONS = (Action.REVISIT_ATTEMPT, Action.SEND_SURVEY, Action.CLOSE_REVISIT)
 # Shown in a revisit action's history row, but not columns of the complaint.

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from db.commands import Env, _event
+from db.commands import Env, _event, sent_alerts
 from db.notify import department_users, notify, role_users
 from db.tables import Complaint, OutboxEmail, RevisitAttempt, Survey
 from db.transactions import atomic, is_sqlite
@@ -171,7 +171,8 @@ class SurveyLink:
 
     UNKNOWN = "unknown"  # tampered or no such survey: 404
     EXPIRED = "expired"  # 410
-    USED = "used"  # 410
+    USED = "used"  # answered: 410
+    CLOSED = "closed"  # never answered, but the revisit was settled another way: 410
     OPEN = "open"
 
 
@@ -181,7 +182,8 @@ async def open_survey(token: str, now: datetime, env: Env) -> tuple[str, dict | 
     if check.state is TokenState.INVALID:
         return SurveyLink.UNKNOWN, None
     survey = await Survey.select(
-        Survey.id, Survey.used_at, Survey.complaint.number.as_alias("number"),
+        Survey.id, Survey.used_at, Survey.answered_at,
+        Survey.complaint.number.as_alias("number"),
         Survey.complaint.received_at.as_alias("received_at"),
         Survey.complaint.category.as_alias("category"),
         Survey.complaint.product.as_alias("product"),
@@ -191,7 +193,7 @@ async def open_survey(token: str, now: datetime, env: Env) -> tuple[str, dict | 
     if check.state is TokenState.EXPIRED:
         return SurveyLink.EXPIRED, None
     if survey["used_at"] is not None:
-        return SurveyLink.USED, None
+        return (SurveyLink.USED if survey["answered_at"] else SurveyLink.CLOSED), None
     return SurveyLink.OPEN, survey
 
 
@@ -209,8 +211,8 @@ async def answer_survey(token: str, fields: dict, now: datetime, env: Env) -> st
             {Survey.used_at: now, Survey.answered_at: now,
              **{getattr(Survey, k): v for k, v in answers.items()}}
         ).where((Survey.id == survey["id"]) & Survey.used_at.is_null()).returning(Survey.id)
-        if not claimed:
-            return SurveyLink.USED
+        if not claimed:  # the other tab was quicker (or an agent settled it just now)
+            return (await open_survey(token, now, env))[0]
         complaint_id = (await Survey.select(Survey.complaint).where(
             Survey.id == survey["id"]).first())["complaint"]
         await _supersede_open_surveys(complaint_id, now)
@@ -231,7 +233,7 @@ async def _apply_answer(complaint_id: int, answers: dict, now: datetime, env: En
         else:  # the revisit was already settled (e.g. closed by the CS head): keep the answer
             changes, status = {"satisfaction": answers["overall"]}, row["status"]
         after = {**row, **changes, "status": status}
-        schedule = plan(after, env.policy.deadlines, cal)
+        schedule = plan(after, env.policy.deadlines, cal, await sent_alerts(row["id"]))
         values = {getattr(Complaint, k): v for k, v in changes.items()}
         values.update({Complaint.status: status, Complaint.version: row["version"] + 1,
                        Complaint.next_due: schedule.next_due,

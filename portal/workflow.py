@@ -158,6 +158,7 @@ class Subject:
     appeal_open: bool = True  # within the appeal window after dispatch
     revisit_state: str = ""  # portal.revisit.RevisitState
     has_email: bool = False  # the customer gave an email address
+    reopened: bool = False  # reopened after an unsatisfied revisit
 
 
 def is_office(viewer: Viewer) -> bool:
@@ -212,6 +213,8 @@ def condition_allows(action: Action, subject: Subject) -> bool:
         return subject.extension_pending
     if action is Action.APPEAL:
         return subject.appeal_open
+    if action is Action.RESOLVE_ON_SPOT:
+        return not subject.reopened  # the customer was not satisfied: a department handles it
     if action is Action.REVISIT_ATTEMPT:
         return subject.revisit_state in OPEN_STATES
     if action is Action.SEND_SURVEY:

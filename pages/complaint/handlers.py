@@ -44,6 +44,8 @@ CONFLICT_MESSAGES = {
     "revisit_closed": N_("This complaint is not waiting for a revisit."),
     "survey_not_possible": N_("An email survey can only be sent while the revisit waits in "
                               "the phone queue, and only to a customer with an email address."),
+    "reopened": N_("A complaint reopened after an unsatisfied revisit must be dispatched to a "
+                   "department, not resolved on the spot."),
     "not_escalated": N_("Only a complaint handed to the customer-service head after repeated "
                         "dissatisfaction can be closed here."),
 }

@@ -1,6 +1,6 @@
 """/survey/{token}: the customer's satisfaction survey (DOMAIN §5). No log-in: the signed,
 single-use, expiring token is the key. The page shows the complaint's number, date and
-category only; used, expired and unknown links say so and reveal nothing."""
+category only; used, closed, expired and unknown links say so and reveal nothing."""
 
 from __future__ import annotations
 

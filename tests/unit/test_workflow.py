@@ -123,3 +123,14 @@ def test_extension_and_appeal_conditions():
     assert next_status(Action.APPEAL_UPHOLD, S.APPEALED, acknowledged=True) == S.ACKNOWLEDGED
     assert next_status(Action.APPEAL_UPHOLD, S.APPEALED, acknowledged=False) == S.DISPATCHED
     assert next_status(Action.APPEAL_REASSIGN, S.APPEALED) == S.DISPATCHED
+
+
+def test_a_reopened_complaint_cannot_be_resolved_on_the_spot_again():
+    from dataclasses import replace
+
+    from portal.workflow import condition_allows
+
+    logged_minor = subject(status=S.LOGGED, department=None, grade="M")
+    assert condition_allows(Action.RESOLVE_ON_SPOT, logged_minor)
+    assert not condition_allows(Action.RESOLVE_ON_SPOT, replace(logged_minor, reopened=True))
+    assert Action.RESOLVE_ON_SPOT not in available_actions(CLERK, replace(logged_minor, reopened=True))
