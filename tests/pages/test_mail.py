@@ -7,12 +7,10 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import socket
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from db.commands import NotNow
 from db.notify import notify
@@ -34,6 +32,7 @@ from tests.deadline_support import (
     outbox,
     reload,
 )
+from tests.smtp_support import SmtpServer
 
 T = local(2026, 11, 24, 10)  # Tuesday 10:00
 II_REMIND = local(2026, 11, 24, 16, 45)  # Class II reminder (75 % of 9 working hours)
@@ -173,44 +172,12 @@ def test_notifications_and_their_emails_are_written_in_the_callers_transaction(u
 
 # -- SMTP delivery ------------------------------------------------------------------------
 
-class Collector:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def messages(self):
-        return [parse(e.original_content or e.content) for e in self.envelopes]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp():
     """A port with nothing listening yet; .start() brings the SMTP server up on it."""
-
-    class Server:
-        def __init__(self) -> None:
-            self.port = free_port()
-            self.collector = Collector()
-            self.controller = None
-
-        def start(self) -> None:
-            self.controller = Controller(self.collector, hostname="127.0.0.1", port=self.port)
-            self.controller.start()
-
-    server = Server()
+    server = SmtpServer()
     yield server
-    if server.controller is not None:
-        server.controller.stop()
+    server.stop()
 
 
 def test_mail_waits_while_the_server_is_down_and_goes_out_once_when_it_is_back(users, smtp):

@@ -15,13 +15,11 @@ import email
 import email.policy
 import json
 import re
-import socket
 from datetime import datetime, timedelta
 from html import unescape
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 import pages.complaint.handlers as complaint_handlers
 import pages.revisits.handlers as revisit_handlers
@@ -50,6 +48,7 @@ from tests.deadline_support import (
     recipients,
     reload,
 )
+from tests.smtp_support import SmtpServer
 
 T = local(2026, 11, 24, 10)  # Tuesday 10:00: dispatch
 REPLY_AT = T + timedelta(hours=4)  # see replied(): result 11:00, sign-off, verify, reply 14:00
@@ -461,30 +460,11 @@ def test_only_the_office_calls_and_only_while_the_revisit_is_open(client, viewer
 
 # -- the emailed survey ----------------------------------------------------------------------
 
-class Collector:
-    def __init__(self) -> None:
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp():
-    collector = Collector()
-    port = free_port()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
-    controller.start()
-    collector.port = port
-    yield collector
-    controller.stop()
+    server = SmtpServer().start()
+    yield server
+    server.stop()
 
 
 def test_send_survey_is_offered_only_with_an_email_address(client, viewers, clock):
