@@ -80,6 +80,9 @@ def postgres_reachable() -> bool:
 
 def demo(args) -> None:
     install(dev=False)
+    # Links in the demo's emails (survey links, notices) point at this server.
+    host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    os.environ.setdefault("PORTAL_BASE_URL", f"http://{host}:{args.port}")
     say("creating the SQLite database and demo data")
     run(uv(), "run", "--no-dev", "portal", "demo")
     say(f"serving on http://{args.host}:{args.port}  (log in as clerk / demo-pass; Ctrl+C stops)")
