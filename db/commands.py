@@ -312,6 +312,7 @@ def _changes_for(action: Action, row: dict, fields: dict, now: datetime, user_id
         return {"cause": fields["cause"], "solution": fields["solution"],
                 "corrective_action": fields.get("corrective_action", ""),
                 "compensation": fields.get("compensation"), "result_submitted_at": now,
+                "result_by": user_id,
                 "extension_due": None, "extension_reason": ""}
     if action is a.SIGN_OFF:
         return {"signed_off_at": now}
@@ -320,7 +321,9 @@ def _changes_for(action: Action, row: dict, fields: dict, now: datetime, user_id
     if action is a.SEND_BACK:
         return {"signed_off_at": None}
     if action in (a.REPLY, a.RESOLVE_ON_SPOT):
-        return {"reply": fields["reply"], "replied_at": now}
+        # DOMAIN §6: time to resolve in working time on the business calendar, kept whole.
+        minutes = cal.working_time_between(row["received_at"], now).total_seconds() // 60
+        return {"reply": fields["reply"], "replied_at": now, "resolve_minutes": int(minutes)}
     if action is a.REQUEST_EXTENSION:
         problem = check_extension(fields["new_due"], now, row["result_due"], row["cap_due"])
         if problem:

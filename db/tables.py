@@ -109,6 +109,9 @@ class Complaint(Table):
     survey_return_at = Timestamptz(null=True, default=None)  # an emailed survey comes back
     reopen_count = Integer(default=0)  # reopened after an unsatisfied answer
     satisfaction = Integer(null=True, default=None)  # the latest overall score (1–5)
+    # DOMAIN §6–§7 statistics, recorded when they happen (they need the business calendar).
+    result_by = Integer(null=True, default=None)  # the user who submitted the (latest) result
+    resolve_minutes = Integer(null=True, default=None)  # working minutes, receipt → reply
 
 
 class ComplaintEvent(Table):

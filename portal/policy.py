@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 
+from portal.assessment import AssessmentRules, parse_assessment
 from portal.deadlines import DeadlineRules, parse_rules
 from portal.revisit import RevisitRules, parse_revisit
 
@@ -56,6 +57,7 @@ class Policy:
     work_end: time = time(18)
     deadlines: DeadlineRules | None = None
     revisit: RevisitRules | None = None
+    assessment: AssessmentRules | None = None
     _index: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -147,10 +149,11 @@ def parse_policy(data: dict, department_codes: set[str] | None = None) -> Policy
     try:
         rules = parse_rules(data.get("deadlines", {}), [g.code for g in grades])
         revisit = parse_revisit(data.get("revisit", {}), [g.code for g in grades])
+        assessment = parse_assessment(data.get("assessment", {}), [g.code for g in grades])
     except ValueError as exc:
         raise PolicyError(f"policy: {exc}") from exc
     return Policy(tuple(grades), tuple(channels), tuple(categories), tuple(criteria), months,
-                  work_start, work_end, rules, revisit)
+                  work_start, work_end, rules, revisit, assessment)
 
 
 def _working_hours(raw: dict) -> tuple[time, time]:

@@ -1,0 +1,53 @@
+"""What the statistics (DOMAIN §6–§7) need recorded when it happens: who submitted the
+result, and the working time from receipt to the reply on the business calendar (it cannot
+be recomputed in SQL). On SQLite and PostgreSQL, fixed clocks."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from portal.workflow import Action
+from tests.deadline_support import act, in_progress, local, logged
+
+T = local(2026, 11, 24, 10)  # Tuesday 10:00: dispatch; received 08:00 (before working hours)
+RESULT = {"cause": "来料不良", "solution": "换新"}
+
+
+def run(fn, *args, **kwargs):
+    return asyncio.run(fn(*args, **kwargs))
+
+
+async def _replied(viewers, reply_at):
+    row = await in_progress(viewers, T, criteria=["II-5"])
+    number = row["number"]
+    row = await act(viewers, number, Action.SUBMIT_RESULT, "qa.staff", T + timedelta(hours=1),
+                    **RESULT)
+    assert row["result_by"] == viewers["qa.staff"].id
+    await act(viewers, number, Action.SIGN_OFF, "qa.head", T + timedelta(hours=2))
+    await act(viewers, number, Action.VERIFY, "office", T + timedelta(hours=3))
+    return await act(viewers, number, Action.REPLY, "office", reply_at, reply="已处理")
+
+
+def test_the_result_s_author_and_the_working_time_to_resolve_are_recorded(viewers):
+    # Received Tue 08:00, before working hours: Tue 09:00–18:00 (9 h) + Wed 09:00–11:30
+    # (2.5 h) = 11.5 working hours = 690 minutes.
+    row = run(_replied, viewers, local(2026, 11, 25, 11, 30))
+    assert row["received_at"] == T - timedelta(hours=2)
+    assert row["resolve_minutes"] == 690
+    assert row["result_by"] == viewers["qa.staff"].id
+
+
+def test_the_time_to_resolve_skips_the_weekend(viewers):
+    # Received Tue 08:00, replied Mon 30 Nov 10:15: Tue–Fri 4 × 9 h + Mon 1.25 h = 37.25 h.
+    row = run(_replied, viewers, local(2026, 11, 30, 10, 15))
+    assert row["resolve_minutes"] == 37 * 60 + 15
+
+
+def test_resolving_on_the_spot_records_the_time_too(viewers):
+    row = run(logged, viewers, T, criteria=["M-1"], callback_requested=True)
+    # Received Tue 09:00 (an hour before logging), resolved at 10:20 the same day.
+    row = run(act, viewers, row["number"], Action.RESOLVE_ON_SPOT, "clerk",
+              T + timedelta(minutes=20), reply="当场退款")
+    assert row["received_at"] == T - timedelta(hours=1)
+    assert (row["resolve_minutes"], row["result_by"]) == (80, None)
