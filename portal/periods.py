@@ -63,7 +63,10 @@ class Period:
         out, y, m = [], self.first.year, self.first.month
         while date(y, m, 1) <= self.last:
             whole = month(y, m)
-            out.append(Period("month", max(whole.first, self.first), min(whole.last, self.last)))
+            first, last = max(whole.first, self.first), min(whole.last, self.last)
+            # A month cut by the period is a custom range, so its key names only those days.
+            out.append(whole if (first, last) == (whole.first, whole.last)
+                       else Period("custom", first, last))
             y, m = _shift(y, m, 1)
         return out
 
