@@ -1,12 +1,18 @@
 """Benchmark the portal's pages on PostgreSQL at several sizes with wrk from a second process.
 
     uv run python bench/run.py 10000 1000000        # sizes to measure (default: 10000 1000000)
+    uv run python bench/run.py 100000 1000000 --reuse --pages=stats,leaderboard
 
-For each size: a fresh database (portal_bench on PORTAL_BENCH_PG), `portal migrate`, the data
-generator, `portal serve --workers 2`, log-ins for qa.staff and office, then wrk (Debian's
-package; `apt-get install wrk`) for DURATION seconds per page with 4 connections. Prints a
-markdown table of median and p99 per page and size, and the 1M/10k ratio; writes JSON to
-bench/results/.
+For each size: a fresh database (portal_bench_<size> on PORTAL_BENCH_PG), `portal migrate`,
+the data generator (which also fills the statistics rollups), `portal serve --workers 2`,
+log-ins for qa.staff, office and cshead, then wrk (Debian's package; `apt-get install wrk`) for
+DURATION seconds per page with 4 connections. Prints a markdown table of median and p99 per
+page and size, and the last/first size ratio; writes JSON to bench/results/.
+
+--reuse: keep a database that already holds <size> complaints (only `portal migrate` runs on
+it, for new indexes) instead of regenerating it; implies --keep. --keep: leave the databases
+in place afterwards (they are dropped otherwise). --pages=a,b: only the pages whose name
+contains one of these words. A page that does not answer 200 (not built yet) is skipped.
 """
 
 from __future__ import annotations
@@ -27,18 +33,38 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 SERVER = os.environ.get("PORTAL_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
-DB = "portal_bench"
+DB_PREFIX = "portal_bench_"
 DURATION = int(os.environ.get("BENCH_SECONDS", "15"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
 
+
+def current_quarter() -> str:
+    """The current quarter's key (2026-Q4) on the company's calendar (PORTAL_TIMEZONE)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo(os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai"))).date()
+    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+
+
+QUARTER = current_quarter()
 PAGES = [
     ("/inbox (first page)", "qa.staff", "/inbox"),
     ("/inbox (filtered)", "qa.staff", "/inbox?status=all&grade=II&urgent=true"),
     ("/complaints/{number}", "qa.staff", None),
     ("/triage", "office", "/triage"),
     ("/inbox (office, every department)", "office", "/inbox"),
+    ("/stats (quarter, by department)", "office", f"/stats?period={QUARTER}&by=department"),
+    ("/leaderboard (quarter)", "office", f"/leaderboard?quarter={QUARTER}"),
 ]
+USERS = ("qa.staff", "office", "cshead")
+
+
+# The venv's interpreter and console script (bench/run.py runs as `uv run python …` or with
+# .venv/bin/python: either way sys.executable is the project's environment).
+PYTHON = sys.executable
+PORTAL = str(Path(sys.executable).parent / "portal")
 
 
 def sh(*cmd, env=None, **kw):
@@ -54,12 +80,60 @@ async def admin(sql: str) -> None:
         await conn.close()
 
 
-def recreate_database() -> str:
+def recreate_database(db: str) -> str:
     import asyncio
 
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
-    asyncio.run(admin(f'CREATE DATABASE "{DB}"'))
-    return f"{SERVER}/{DB}"
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+    asyncio.run(admin(f'CREATE DATABASE "{db}"'))
+    return f"{SERVER}/{db}"
+
+
+def filled(db: str, size: int) -> bool:
+    """The database exists and holds `size` complaints and a filled rollup."""
+    import asyncio
+
+    async def check() -> bool:
+        try:
+            conn = await asyncpg.connect(f"{SERVER}/{db}")
+        except asyncpg.InvalidCatalogNameError:
+            return False
+        try:
+            n = await conn.fetchval("SELECT count(*) FROM complaint")
+            rollup = await conn.fetchval("SELECT count(*) > 0 FROM stats_day")
+            return n == size and rollup
+        except asyncpg.UndefinedTableError:
+            return False
+        finally:
+            await conn.close()
+
+    return asyncio.run(check())
+
+
+def bench_env(size: int) -> dict:
+    # The deadline sweep is measured on its own (bench/sweep.py); here it would catch up on the
+    # generated backlog while wrk measures pages.
+    return {"DATABASE_URL": f"{SERVER}/{DB_PREFIX}{size}", "PORTAL_SECRET_KEY": "bench-" + "k" * 40,
+            "PORTAL_SCHEDULER": "0"}
+
+
+def prepare(size: int, reuse: bool) -> tuple[dict, float | None]:
+    """The database for `size` complaints: kept (reuse and already filled: only migrated) or
+    created, migrated and generated. Returns its environment and the generation time."""
+    db = f"{DB_PREFIX}{size}"
+    env = bench_env(size)
+    if reuse and filled(db, size):
+        print(f"\n== {size:,} complaints: reusing {db} (migrate only)", flush=True)
+        sh(PORTAL, "migrate", env=env, stdout=subprocess.DEVNULL)
+        return env, None
+    recreate_database(db)
+    print(f"\n== {size:,} complaints: migrate and generate into {db}", flush=True)
+    sh(PORTAL, "migrate", env=env, stdout=subprocess.DEVNULL)
+    t0 = time.monotonic()
+    # Up to 100,000 complaints, check that the generator's SQL rollup is what db.rollup computes
+    # (a few seconds; it guards the SQL copy of the rollup rules against drifting).
+    sh(PYTHON, "bench/generate.py", str(size), *(["--check-rollup"] if size <= 100_000 else []),
+       env=env)
+    return env, time.monotonic() - t0
 
 
 def sample_numbers(url: str, department: str, k: int = 500) -> list[str]:
@@ -111,20 +185,13 @@ def wrk(url: str, cookie: str, script: Path | None = None) -> dict:
             "rps": rps, "non_2xx": int(errors.group(1)) if errors else 0}
 
 
-def measure(size: int) -> dict:
-    url = recreate_database()
-    # The deadline sweep is measured on its own (bench/sweep.py); here it would catch up on the
-    # generated backlog while wrk measures pages.
-    env = {"DATABASE_URL": url, "PORTAL_SECRET_KEY": "bench-" + "k" * 40, "PORTAL_SCHEDULER": "0"}
-    print(f"\n== {size:,} complaints: migrate and generate", flush=True)
-    sh("uv", "run", "portal", "migrate", env=env, stdout=subprocess.DEVNULL)
-    t0 = time.monotonic()
-    sh("uv", "run", "python", "bench/generate.py", str(size), env=env)
-    generate_s = time.monotonic() - t0
+def measure(size: int, reuse: bool = False, only: list[str] | None = None) -> dict:
+    env, generate_s = prepare(size, reuse)
+    url = env["DATABASE_URL"]
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = open(RESULTS / f"server-{size}.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(["uv", "run", "portal", "serve", "--port", str(port), "--workers", WORKERS],
+    server = subprocess.Popen([PORTAL, "serve", "--port", str(port), "--workers", WORKERS],
                               cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
     try:
         for _ in range(300):
@@ -133,17 +200,23 @@ def measure(size: int) -> dict:
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        cookies = {u: login(base, u) for u in ("qa.staff", "office")}
+        cookies = {u: login(base, u) for u in USERS}
         numbers = sample_numbers(url, "QA")
         script = Path(tempfile.mkstemp(suffix=".lua")[1])
         script.write_text("local paths = {" + ",".join(f'"/complaints/{n}"' for n in numbers) + "}\n"
                           "request = function()\n"
                           "  return wrk.format('GET', paths[math.random(#paths)])\nend\n")
-        results = {"size": size, "generate_s": round(generate_s, 1), "pages": {}}
+        results = {"size": size, "generate_s": generate_s and round(generate_s, 1), "pages": {}}
         for name, user, path in PAGES:
+            if only and not any(word in name for word in only):
+                continue
             # Warm the caches once, then measure.
             target = base + (path or f"/complaints/{numbers[0]}")
-            httpx.get(target, headers={"Cookie": cookies[user]})
+            first = httpx.get(target, headers={"Cookie": cookies[user]}, timeout=60)
+            if first.status_code != 200:
+                print(f"{name:24} skipped: HTTP {first.status_code} (not built yet?)", flush=True)
+                continue
+            httpx.get(target, headers={"Cookie": cookies[user]}, timeout=60)
             r = wrk(target, cookies[user], None if path else script)
             results["pages"][name] = r
             print(f"{name:24} median {r['p50_ms']:7.2f} ms   p99 {r['p99_ms']:7.2f} ms   "
@@ -155,9 +228,12 @@ def measure(size: int) -> dict:
 
 
 def main() -> None:
-    sizes = [int(s) for s in sys.argv[1:]] or [10_000, 1_000_000]
+    sizes = [int(s) for s in sys.argv[1:] if not s.startswith("--")] or [10_000, 1_000_000]
+    reuse = "--reuse" in sys.argv
+    keep = reuse or "--keep" in sys.argv
+    only = next((a.split("=", 1)[1].split(",") for a in sys.argv if a.startswith("--pages=")), None)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    runs = [measure(size) for size in sizes]
+    runs = [measure(size, reuse, only) for size in sizes]
     stamp = time.strftime("%Y%m%d-%H%M%S")
     (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(runs, indent=2))
     print(f"\nwrk -t1 -c{CONNECTIONS} -d{DURATION}s, portal serve --workers {WORKERS}, PostgreSQL\n")
@@ -165,15 +241,19 @@ def main() -> None:
     if len(runs) > 1:
         header += f" | median ratio {runs[-1]['size']:,}/{runs[0]['size']:,}"
     print(header + " |")
-    print("|---" * (header.count("|")) + "|")
+    print("|---" * header.count("|") + "|")
     for name, _, _ in PAGES:
+        if not all(name in r["pages"] for r in runs):
+            continue
         cells = [f"{r['pages'][name]['p50_ms']:.1f} / {r['pages'][name]['p99_ms']:.1f}" for r in runs]
         if len(runs) > 1:
             cells.append(f"{runs[-1]['pages'][name]['p50_ms'] / runs[0]['pages'][name]['p50_ms']:.2f}×")
         print(f"| {name} | " + " | ".join(cells) + " |")
-    import asyncio
+    if not keep:
+        import asyncio
 
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
+        for size in sizes:
+            asyncio.run(admin(f'DROP DATABASE IF EXISTS "{DB_PREFIX}{size}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

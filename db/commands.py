@@ -8,6 +8,7 @@ from datetime import datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
 
+from db import rollup
 from db.calendar import business_calendar
 from db.notify import Mailing, department_users, notify, role_users
 from db.queries import earlier_complaint
@@ -208,6 +209,7 @@ async def log_complaint(data: IntakeData, user_id: int, uploads: list[Upload], n
                 # DOMAIN §3: the automatic rule, named in the history.
                 await _event(complaint.id, now, None, AUTO_GRADE_EVENT, Status.LOGGED,
                              Status.LOGGED, rule, {"grade": [ticked_grade, grade]}).save()
+            await rollup.move_by_id(None, complaint.id, policy, tz)  # DOMAIN §6 statistics
             for up, key in stored:
                 await Attachment(
                     complaint=complaint.id,
@@ -328,7 +330,8 @@ def _changes_for(action: Action, row: dict, fields: dict, now: datetime, user_id
         problem = check_extension(fields["new_due"], now, row["result_due"], row["cap_due"])
         if problem:
             raise Invalid("new_due", problem)
-        return {"extension_due": fields["new_due"], "extension_reason": fields["reason"]}
+        return {"extension_due": fields["new_due"], "extension_reason": fields["reason"],
+                "extension_requests": row["extension_requests"] + 1}
     if action is a.APPROVE_EXTENSION:
         # Never past the cap, even if the cap moved (re-grade) since the request.
         return {"result_due": min(row["extension_due"], row["cap_due"]), "extension_due": None,
@@ -418,11 +421,12 @@ async def perform(number: str, action: Action, viewer: Viewer, version: int | No
                 await revisits.after_reply(after, now, env)  # DOMAIN §5: the revisit draw
             elif action is Action.REVISIT_ATTEMPT:
                 await revisits.notify_outcome(row, after, now, env)
+            final = await rollup.move_by_id(row, row["id"], policy, env.tz)  # DOMAIN §6
     except BaseException:
         for _up, key in stored:
             (attachments_dir / key).unlink(missing_ok=True)
         raise
-    return await Complaint.select().where(Complaint.id == row["id"]).first()
+    return final
 
 
 async def _notify_for(action: Action, before: dict, after: dict, now: datetime, env: Env) -> None:

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from db import rollup
 from db.commands import Env, _event, sent_alerts
 from db.notify import department_users, notify, role_users
 from db.tables import Complaint, OutboxEmail, RevisitAttempt, Survey
@@ -91,8 +92,8 @@ def answer_outcome(row: dict, overall: int, now: datetime, env: Env,
         "clock_start": now,
         DUE_COLUMN[Deadline.RESULT]: dues[Deadline.RESULT],
         DUE_COLUMN[Deadline.CAP]: dues[Deadline.CAP],
-        "extension_due": None, "extension_reason": "", "signed_off_at": None,
-        "verified_at": None,
+        "extension_due": None, "extension_reason": "", "result_submitted_at": None,
+        "signed_off_at": None, "verified_at": None,
     })
     return Outcome(kind, Status.IN_PROGRESS, changes)
 
@@ -139,7 +140,9 @@ async def revisit_changes(action: Action, row: dict, fields: dict, now: datetime
         answers = _answers(fields)
         await _supersede_open_surveys(row["id"], now)
         await Survey(complaint=row["id"], round=row["reopen_count"], channel="phone",
-                     used_at=now, answered_at=now, answered_by=user_id, **answers).save()
+                     used_at=now, answered_at=now, answered_by=user_id, **answers,
+                     **rollup.answer_groups(row)).save()
+        await rollup.add_answer(row, answers["overall"], now, env.policy, env.tz)
         result = answer_outcome(row, answers["overall"], now, env, cal)
         return {**changes, **{k: v for k, v in answers.items() if k != "comments"},
                 **result.changes, "status": result.status}
@@ -216,12 +219,12 @@ async def answer_survey(token: str, fields: dict, now: datetime, env: Env) -> st
         complaint_id = (await Survey.select(Survey.complaint).where(
             Survey.id == survey["id"]).first())["complaint"]
         await _supersede_open_surveys(complaint_id, now)
-        await _apply_answer(complaint_id, answers, now, env, cal)
+        await _apply_answer(complaint_id, survey["id"], answers, now, env, cal)
     return SurveyLink.OPEN
 
 
-async def _apply_answer(complaint_id: int, answers: dict, now: datetime, env: Env,
-                        cal: BusinessCalendar) -> None:
+async def _apply_answer(complaint_id: int, survey_id: int, answers: dict, now: datetime,
+                        env: Env, cal: BusinessCalendar) -> None:
     """The customer is not refused because an agent saved the complaint a moment earlier:
     read, change and retry on a version conflict."""
     for _attempt in range(5):
@@ -248,6 +251,10 @@ async def _apply_answer(complaint_id: int, answers: dict, now: datetime, env: En
                         and row[k] != v})
         await _event(row["id"], now, None, ANSWER_EVENT, row["status"], status,
                      answers.get("comments") or "", audited).save()
+        await Survey.update({getattr(Survey, k): v for k, v in rollup.answer_groups(row).items()}
+                            ).where(Survey.id == survey_id)
+        await rollup.add_answer(row, answers["overall"], now, env.policy, env.tz)
+        await rollup.move_by_id(row, row["id"], env.policy, env.tz)
         await notify_outcome(row, after, now, env)
         return
     raise RuntimeError(f"complaint {complaint_id} kept changing while a survey was answered")

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from db import rollup
 from db.commands import AUTO_GRADE_EVENT, Env, _event, regraded_deadlines
 from db.notify import CHUNK, Notice, active_users, department_users, role_users, write_notices
 from db.revisits import return_unanswered_surveys
@@ -132,6 +133,7 @@ async def _auto_grade(row: dict, alert: Alert, now: datetime, env: Env, cal) -> 
     values = {getattr(Complaint, k): v for k, v in changes.items()}
     values[Complaint.version] = row["version"] + 1
     await Complaint.update(values).where(Complaint.id == row["id"])
+    await rollup.move(row, {**row, **changes}, env.policy, env.tz)  # the grade moved groups
     audited = {k: [row[k], v] for k, v in changes.items() if k != "criteria" and row[k] != v}
     await _event(row["id"], now, None, AUTO_GRADE_EVENT, row["status"], row["status"],
                  str(alert.deadline), audited).save()

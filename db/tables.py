@@ -3,6 +3,7 @@
 from piccolo.columns import (
     Boolean,
     Date,
+    DoublePrecision,
     ForeignKey,
     Integer,
     Numeric,
@@ -10,6 +11,7 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
+from piccolo.columns.base import OnDelete
 from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
@@ -112,6 +114,7 @@ class Complaint(Table):
     # DOMAIN §6–§7 statistics, recorded when they happen (they need the business calendar).
     result_by = Integer(null=True, default=None)  # the user who submitted the (latest) result
     resolve_minutes = Integer(null=True, default=None)  # working minutes, receipt → reply
+    extension_requests = Integer(default=0)  # how many extensions were asked for
 
 
 class ComplaintEvent(Table):
@@ -221,6 +224,11 @@ class Survey(Table):
     attitude = Integer(null=True, default=None)
     solved = Boolean(null=True, default=None)
     comments = Text(default="")
+    # The complaint's groups when it was answered: where the statistics count the answer.
+    stats_department = Varchar(length=16, default="")
+    stats_category = Varchar(length=16, default="")
+    stats_grade = Varchar(length=4, default="")
+    stats_channel = Varchar(length=16, default="")
 
 
 class RevisitAttempt(Table):
@@ -231,3 +239,106 @@ class RevisitAttempt(Table):
     agent = ForeignKey(references=User, null=True)
     outcome = Varchar(length=16)  # portal.revisit.AttemptOutcome
     note = Text(default="")
+
+
+class StatsDay(Table):
+    """The statistics rollup (portal.rollup): counters per local day and (handling
+    department, category, grade, channel), kept equal to a rebuild by moving each change's
+    difference in the same transaction. Unique on (day, department, category, grade, channel)."""
+
+    day = Date()
+    department = Varchar(length=16, default="")
+    category = Varchar(length=16)
+    grade = Varchar(length=4)
+    channel = Varchar(length=16)
+    received = Integer(default=0)
+    valid = Integer(default=0)
+    repeats = Integer(default=0)
+    resolved = Integer(default=0)
+    first_time = Integer(default=0)
+    resolve_n = Integer(default=0)
+    resolve_minutes = Integer(default=0)
+    appeals = Integer(default=0)
+    extensions = Integer(default=0)
+    due_settled = Integer(default=0)
+    on_time = Integer(default=0)
+    late = Integer(default=0)
+    replied = Integer(default=0)
+    revisited = Integer(default=0)
+    target_milli = Integer(default=0)
+    answers = Integer(default=0)
+    satisfied = Integer(default=0)
+    score_sum = Integer(default=0)
+
+
+class StatsPersonDay(Table):
+    """The employee ranking's rollup (portal.rollup.person_contributions): per local day,
+    person ("u<user id>" who submitted results, "n<name>" complained about) and grade.
+    Unique on (day, person, grade)."""
+
+    day = Date()
+    person = Varchar(length=110)
+    grade = Varchar(length=4)
+    resolved = Integer(default=0)
+    on_time = Integer(default=0)
+    due_settled = Integer(default=0)
+    rated = Integer(default=0)
+    rating_sum = Integer(default=0)
+    against = Integer(default=0)
+
+
+class AssessmentQuarter(Table):
+    """DOMAIN §7: a quarter's assessment once someone closed it (or closed and reopened it).
+    Closed: its scores are read from assessment_score, frozen; open (or no row): computed live
+    from the rollups. Unique on (year, quarter)."""
+
+    year = Integer()
+    quarter = Integer()
+    status = Varchar(length=8, default="open")  # open | closed
+    closed_at = Timestamptz(null=True, default=None)
+    closed_by = ForeignKey(references=User, null=True, on_delete=OnDelete.restrict)
+
+
+class AssessmentScore(Table):
+    """A closed quarter's frozen score of a department or an employee, with its breakdown
+    (JSON): what the leaderboard shows for that quarter whatever happens to the complaints."""
+
+    assessment = ForeignKey(references=AssessmentQuarter, index=True)
+    kind = Varchar(length=12)  # department | employee
+    key = Varchar(length=16)  # department code, or the user's id
+    name = Varchar(length=64, default="")  # the user's display name when frozen
+    department = Varchar(length=16, default="")  # the department (an employee's, when frozen)
+    score = DoublePrecision(null=True, default=None)  # None: nothing measurable
+    grade = Varchar(length=12, default="")  # departments: excellent | pass | fail
+    rank = Integer(null=True, default=None)  # employees: None below the minimum resolved
+    components = Text(default="[]")  # JSON: [{code, measure, weight, effective_weight, points}]
+    figures = Text(default="{}")  # JSON: the counts behind the measures (and the penalty)
+    evidence = Text(default="{}")  # JSON: the complaints behind them (a limited list each)
+
+
+class AssessmentEvent(Table):
+    """Closing and reopening a quarter: who, when and (to reopen) why."""
+
+    assessment = ForeignKey(references=AssessmentQuarter, index=True)
+    at = Timestamptz()
+    actor = ForeignKey(references=User, on_delete=OnDelete.restrict)
+    action = Varchar(length=8)  # close | reopen
+    reason = Text(default="")
+
+
+class ServiceStar(Table):
+    """客户服务之星: the CS head's award of a quarter. Never updated: a change is a new row that
+    `replaces` the current one, with a reason, so the history keeps every decision. Unique
+    indexes keep one chain per quarter: one first award, and each award replaced at most once."""
+
+    year = Integer()
+    quarter = Integer()
+    user = ForeignKey(references=User, on_delete=OnDelete.restrict)
+    citation = Text()
+    named_by = ForeignKey(references=User, on_delete=OnDelete.restrict)
+    named_at = Timestamptz()
+    # NO ACTION, not RESTRICT: checked at the end of the statement, so a whole chain can go
+    # at once (tests empty the table) while a single replaced award still cannot.
+    replaces = ForeignKey(references="self", null=True, default=None,
+                          on_delete=OnDelete.no_action)
+    reason = Text(default="")  # why the previous award was changed

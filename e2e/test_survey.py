@@ -18,11 +18,13 @@ TAP_MIN = 44  # px: the smallest comfortable tap target
 
 
 def _pending_with_email(office: Page) -> tuple[str, str]:
-    """(department, number) of a complaint in the phone queue whose customer has an email."""
+    """(department, number) of a complaint in the phone queue whose customer has an email,
+    never reopened (so that an unsatisfied answer reopens it rather than escalating it)."""
     for department in DEPARTMENT_USERS:
         office.goto(f"/revisits?state=pending&department={department}")
         rows = office.locator("[data-testid=revisit-list] tbody tr[data-revisit-state=pending]").filter(
-            has=office.locator("[data-testid=masked-contact]", has_text="@"))
+            has=office.locator("[data-testid=masked-contact]", has_text="@")).filter(
+            has_not=office.locator(".tag-second"))
         if rows.count():
             return department, rows.first.get_attribute("data-number")
     pytest.fail("the demo has no complaint waiting for a revisit with a customer email")

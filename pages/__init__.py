@@ -3,7 +3,7 @@
 from importlib import import_module
 
 PAGES = ("login", "home", "intake", "triage", "inbox", "mine", "complaint", "notifications",
-         "calendar", "revisits", "survey")
+         "calendar", "revisits", "survey", "stats", "leaderboard")
 
 
 def routes() -> list:

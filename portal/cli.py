@@ -49,6 +49,17 @@ async def create_user(username: str, password: str, role: str, department: str |
     return user.id
 
 
+async def rebuild_stats() -> int:
+    from db.rollup import rebuild
+    from db.transactions import atomic
+    from portal.config import load_settings
+    from portal.policy import load_policy
+
+    settings = load_settings()
+    async with atomic():  # readers see the old figures until the new ones are complete
+        return await rebuild(load_policy(settings.policy_path), settings.timezone)
+
+
 async def run_worker(once: bool) -> None:
     import logging
 
@@ -95,6 +106,8 @@ def main(argv: list[str] | None = None) -> None:
     worker = sub.add_parser("worker", help="sweep deadlines and send mail every minute "
                             "(run with PORTAL_SCHEDULER=0 on the servers)")
     worker.add_argument("--once", action="store_true", help="one round, then exit")
+    sub.add_parser("stats-rebuild", help="recompute the statistics rollups from the complaints "
+                   "(after an upgrade that adds figures, or a change of the revisit policy)")
     cu = sub.add_parser("createuser", help="create a user, or update one with that username")
     cu.add_argument("username")
     cu.add_argument("--role", required=True, choices=[r.value for r in Role])
@@ -125,6 +138,8 @@ def main(argv: list[str] | None = None) -> None:
         serve(args.host, args.port, args.workers)
     elif args.command == "worker":
         asyncio.run(run_worker(args.once))
+    elif args.command == "stats-rebuild":
+        print(f"statistics rebuilt: {asyncio.run(rebuild_stats())} rollup rows")
     elif args.command == "createuser":
         password = args.password or getpass.getpass("password: ")
         if len(password) < 8:

@@ -12,10 +12,14 @@ from portal import contact, i18n, labels, notices
 from portal.config import Settings
 
 
-def htmx_version() -> str:
-    """The pinned htmx version (package.json); static/vendor holds that file."""
+def pinned_version(package: str) -> str:
+    """A front-end package's pinned version (package.json); static/vendor holds that file."""
     pins = json.loads((Path(__file__).resolve().parent.parent / "package.json").read_text())
-    return pins["dependencies"]["htmx.org"]
+    return pins["dependencies"][package]
+
+
+def htmx_version() -> str:
+    return pinned_version("htmx.org")
 
 
 def install_template_globals(env: Environment, settings: Settings) -> None:
@@ -80,6 +84,7 @@ def install_template_globals(env: Environment, settings: Settings) -> None:
     )
     env.globals.update(
         HTMX_VERSION=htmx_version(),
+        CHARTJS_VERSION=pinned_version("chart.js"),
         html_lang=i18n.html_lang,
         get_locale=i18n.get_locale,
         ACTION_LABELS=labels.ACTION_LABELS,

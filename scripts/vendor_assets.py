@@ -9,7 +9,10 @@ import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ASSETS = {"htmx.org": ("dist/htmx.min.js", "htmx-{version}.min.js")}
+ASSETS = {
+    "htmx.org": ("dist/htmx.min.js", "htmx-{version}.min.js"),
+    "chart.js": ("dist/chart.umd.min.js", "chart-{version}.umd.min.js"),
+}
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ import asyncio
 from datetime import timedelta
 
 from portal.workflow import Action
-from tests.deadline_support import act, in_progress, local, logged
+from tests.deadline_support import TZ, act, in_progress, local, logged
 
 T = local(2026, 11, 24, 10)  # Tuesday 10:00: dispatch; received 08:00 (before working hours)
 RESULT = {"cause": "来料不良", "solution": "换新"}
@@ -51,3 +51,31 @@ def test_resolving_on_the_spot_records_the_time_too(viewers):
               T + timedelta(minutes=20), reply="当场退款")
     assert row["received_at"] == T - timedelta(hours=1)
     assert (row["resolve_minutes"], row["result_by"]) == (80, None)
+
+
+def test_medians_are_reused_for_unchanged_data_and_recomputed_after_a_reply(viewers, monkeypatch):
+    from db import stats
+    from portal.periods import month
+
+    calls = []
+    real = stats._medians
+
+    async def counted(*args):
+        calls.append(args[2])
+        return await real(*args)
+
+    monkeypatch.setattr(stats, "_medians", counted)
+    stats._median_cache.clear()
+    run(_replied, viewers, local(2026, 11, 25, 11, 30))  # 690 working minutes
+    nov, now = month(2026, 11), local(2026, 12, 1, 9)
+
+    first = run(stats.report, nov, "department", TZ, now)
+    assert first.overall.median_minutes == 690 and first.groups["QA"].median_minutes == 690
+    assert len(calls) == 3  # by department, overall, the previous period overall
+    again = run(stats.report, nov, "department", TZ, now)
+    assert again.overall.median_minutes == 690 and len(calls) == 3  # nothing recomputed
+    run(_replied, viewers, local(2026, 11, 30, 10, 15))  # 2235 minutes: the sums moved
+    after = run(stats.report, nov, "department", TZ, now)
+    assert after.overall.median_minutes == (690 + 2235) / 2
+    assert after.groups["QA"].median_minutes == (690 + 2235) / 2
+    assert len(calls) == 5  # the November medians again; October unchanged, reused
