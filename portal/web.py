@@ -141,6 +141,15 @@ def render(
     )
 
 
+def respond(request: Request, fragment: str, page: str, context: dict, status: int = 200,
+            message: str | None = None, category: str = "success") -> Template:
+    """A page, or its fragment for an HTMX request, with an optional flash message."""
+    if message:
+        flash(request, message, category)
+    return render(request, fragment if request.htmx else page, status_code=status,
+                  headers={"Vary": "HX-Request"}, **context)
+
+
 def redirect(path: str, message: str | None = None, request: Request | None = None) -> Redirect:
     if message and request is not None:
         flash(request, message)

@@ -21,7 +21,7 @@ from portal.labels import ACTION_LABELS, DEADLINE_LABELS, EVENT_LABELS, FIELD_LA
 from portal.routing import default_department
 from portal.schedule import deadline_views
 from portal.timeutil import utcnow
-from portal.web import Conflict, flash, form_data, redirect, render, user_of
+from portal.web import Conflict, form_data, redirect, respond, user_of
 from portal.workflow import (
     Action,
     available_actions,
@@ -139,11 +139,8 @@ async def _revisit_context(row: dict) -> dict | None:
 
 def _respond(request: Request, context: dict, status: int = 200, message: str | None = None,
              category: str = "success"):
-    if message:
-        flash(request, message, category)
-    template = "complaint/_complaint.html" if request.htmx else "complaint/detail.html"
-    return render(request, template, status_code=status, headers={"Vary": "HX-Request"},
-                  **context)
+    return respond(request, "complaint/_complaint.html", "complaint/detail.html", context,
+                   status, message, category)
 
 
 @get("/complaints/{number:str}")

@@ -21,7 +21,7 @@ from portal.assessment import AssessmentRules
 from portal.i18n import N_, _, _l, get_locale
 from portal.periods import Period, PeriodError, parse, quarter_of
 from portal.timeutil import utcnow
-from portal.web import Conflict, flash, form_data, redirect, render, roles, user_of
+from portal.web import Conflict, form_data, redirect, render, respond, roles, user_of
 from portal.workflow import Role
 
 VIEWERS = roles(Role.CS_HEAD, Role.OFFICE, Role.DEPT_HEAD)
@@ -176,11 +176,8 @@ async def _context(request: Request, period: Period, now: datetime,
 
 def _respond(request: Request, context: dict, status: int = 200, message: str | None = None,
              category: str = "success"):
-    if message:
-        flash(request, message, category)
-    template = "leaderboard/_leaderboard.html" if request.htmx else "leaderboard/leaderboard.html"
-    return render(request, template, status_code=status, headers={"Vary": "HX-Request"},
-                  **context)
+    return respond(request, "leaderboard/_leaderboard.html", "leaderboard/leaderboard.html",
+                   context, status, message, category)
 
 
 @get("/leaderboard", guards=[VIEWERS])
