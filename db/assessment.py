@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
-from db.stats import Figures, people
+from db.stats import MISSING_RESULT, Figures, PersonFigures, as_datetime, people, utc
 from db.tables import (
     AssessmentEvent,
     AssessmentQuarter,
@@ -80,11 +81,11 @@ class DepartmentResult:
 
     @property
     def overdue(self) -> int:
-        return self.figures.get("late", 0) + self.figures.get("missing", 0)
+        return Figures(Counter(self.figures)).overdue
 
     @property
     def due(self) -> int:
-        return self.figures.get("due_settled", 0) + self.figures.get("missing", 0)
+        return Figures(Counter(self.figures)).due
 
 
 @dataclass
@@ -100,13 +101,11 @@ class EmployeeResult:
 
     @property
     def on_time_rate(self) -> float | None:
-        due = self.figures.get("due_settled", 0)
-        return self.figures.get("on_time", 0) / due if due else None
+        return PersonFigures(Counter(self.figures)).on_time_rate
 
     @property
     def mean_satisfaction(self) -> float | None:
-        rated = self.figures.get("rated", 0)
-        return self.figures.get("rating_sum", 0) / rated if rated else None
+        return PersonFigures(Counter(self.figures)).mean_satisfaction
 
     @property
     def late(self) -> int:
@@ -142,16 +141,6 @@ class Assessment:
 
 def _key(period: Period) -> tuple[int, int]:
     return period.first.year, (period.first.month - 1) // 3 + 1
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)
-
-
-def _as_datetime(value) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
 
 
 # -- the quarter's state -----------------------------------------------------------------------
@@ -194,9 +183,8 @@ async def department_figures(period: Period, tz, now: datetime) -> dict[str, Fig
     end = min(end, now)
     if end > start:
         missing = await Complaint.raw(
-            "SELECT department, COUNT(*) AS n FROM complaint WHERE result_submitted_at IS NULL "
-            "AND result_due IS NOT NULL AND result_due >= {} AND result_due < {} "
-            "AND status <> 'invalid' GROUP BY department", _utc(start), _utc(end))
+            f"SELECT department, COUNT(*) AS n FROM complaint WHERE {MISSING_RESULT} "  # noqa: S608
+            "GROUP BY department", utc(start), utc(end))
         for r in missing:
             out.setdefault(r["department"] or "", Figures()).add({"missing": r["n"]})
     return out
@@ -267,7 +255,7 @@ def _score_from(row: dict, figures: dict) -> Score | None:
 
 def _restore(evidence: dict) -> dict:
     """The frozen lists with their instants back as datetimes."""
-    return {part: [{k: _as_datetime(v) if k.endswith(("_at", "_due")) else v
+    return {part: [{k: as_datetime(v) if k.endswith(("_at", "_due")) else v
                     for k, v in item.items()} for item in items]
             for part, items in evidence.items()}
 
@@ -319,7 +307,7 @@ def _rows(rows: Iterable[dict], *instants: str) -> list[dict]:
     for r in rows:
         item = dict(r)
         for name in instants:
-            item[name] = _as_datetime(item[name])
+            item[name] = as_datetime(item[name])
         out.append(item)
     return out
 
@@ -329,7 +317,7 @@ async def department_evidence(period: Period, code: str, tz, now: datetime,
     """Up to `limit` complaints behind each part of a department's score: results late or
     still missing (on time), unsatisfied survey answers (satisfaction), resolved complaints
     that had been reopened (resolved without reopen) and second complaints (repeat rate)."""
-    start, end = (_utc(b) for b in period.bounds(tz))
+    start, end = (utc(b) for b in period.bounds(tz))
     late = await Complaint.raw(
         "SELECT number, grade, result_due, result_submitted_at FROM complaint "
         "WHERE department = {} AND result_submitted_at > result_due AND result_due >= {} "
@@ -341,7 +329,7 @@ async def department_evidence(period: Period, code: str, tz, now: datetime,
             "SELECT number, grade, result_due, result_submitted_at FROM complaint "
             "WHERE result_submitted_at IS NULL AND result_due IS NOT NULL AND result_due >= {} "
             "AND result_due < {} AND status <> 'invalid' AND department = {} "
-            f"ORDER BY result_due LIMIT {int(limit)}", start, _utc(min(end, now)), code)
+            f"ORDER BY result_due LIMIT {int(limit)}", start, utc(min(end, now)), code)
     overdue = sorted(_rows([*late, *missing], "result_due", "result_submitted_at"),
                      key=lambda r: r["result_due"])[:limit]
     unsatisfied = await Complaint.raw(
@@ -369,7 +357,7 @@ async def person_evidence(period: Period, user_id: int, names: Iterable[str], tz
     """Up to `limit` complaints behind an employee's score: their late results and low
     ratings among the complaints they resolved in the period, and the valid complaints of
     the penalty grades naming them."""
-    start, end = (_utc(b) for b in period.bounds(tz))
+    start, end = (utc(b) for b in period.bounds(tz))
     mine = ("FROM complaint WHERE result_by IS NOT NULL AND result_by = {} AND replied_at >= {} "
             "AND replied_at < {} AND status IN ('replied', 'closed')")
     late = await Complaint.raw(
@@ -493,7 +481,7 @@ async def stars() -> list[dict]:
     by_id = {r["id"]: r for r in rows}
     for r in rows:
         r["key"] = f"{r['year']}-Q{r['quarter']}"
-        r["named_at"] = _as_datetime(r["named_at"])
+        r["named_at"] = as_datetime(r["named_at"])
         r["replaced_by"] = replaced_by.get(r["id"])
         r["current"] = r["replaced_by"] is None
         r["previous"] = by_id.get(r["replaces"])

@@ -77,18 +77,15 @@ async def rebuild(policy: Policy, tz) -> int:
     total, people = await computed(policy, tz)
     await StatsDay.delete(force=True)
     await StatsPersonDay.delete(force=True)
-    rows = [StatsDay(day=k[0], department=k[1], category=k[2], grade=k[3], channel=k[4],
+    days = [StatsDay(day=k[0], department=k[1], category=k[2], grade=k[3], channel=k[4],
                      **{c: v.get(c, 0) for c in COUNTERS}) for k, v in sorted(total.items())]
-    rows += [StatsPersonDay(day=k[0], person=k[1], grade=k[2],
-                            **{c: v.get(c, 0) for c in PERSON_COUNTERS})
-             for k, v in sorted(people.items())]
-    for i in range(0, len(rows), 500):
-        chunk = rows[i:i + 500]
-        for table in (StatsDay, StatsPersonDay):
-            part = [r for r in chunk if isinstance(r, table)]
-            if part:
-                await table.insert(*part)
-    return len(rows)
+    persons = [StatsPersonDay(day=k[0], person=k[1], grade=k[2],
+                              **{c: v.get(c, 0) for c in PERSON_COUNTERS})
+               for k, v in sorted(people.items())]
+    for table, rows in ((StatsDay, days), (StatsPersonDay, persons)):
+        for i in range(0, len(rows), 500):
+            await table.insert(*rows[i:i + 500])
+    return len(days) + len(persons)
 
 
 async def computed(policy: Policy, tz, batch: int = 20_000) -> tuple[dict, dict]:

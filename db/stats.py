@@ -123,8 +123,14 @@ def _sums(names: tuple[str, ...]) -> str:
     return ", ".join(f"SUM({n}) AS {n}" for n in names)
 
 
-def _utc(moment: datetime) -> datetime:
+def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
+
+
+# A result still missing after a deadline in [start, end): counted live, from open complaints
+# only (partial index complaint_result_missing). Parameters: start, end.
+MISSING_RESULT = ("result_submitted_at IS NULL AND result_due IS NOT NULL "
+                  "AND result_due >= {} AND result_due < {} AND status <> 'invalid'")
 
 
 async def report(period: Period, by: str, tz, now: datetime,
@@ -184,11 +190,10 @@ async def report(period: Period, by: str, tz, now: datetime,
     _, end = period.bounds(tz)
     missing = await Complaint.raw(
         f"SELECT {', '.join(DIMENSIONS)}, result_due FROM complaint "
-        f"WHERE result_submitted_at IS NULL AND result_due IS NOT NULL AND result_due >= {{}} "
-        f"AND result_due < {{}} AND status <> 'invalid' {scope}",
-        _utc(start), _utc(min(end, now)), *scope_args)
+        f"WHERE {MISSING_RESULT} {scope}",
+        utc(start), utc(min(end, now)), *scope_args)
     for r in missing:
-        day = day_of(_as_datetime(r["result_due"]), tz)
+        day = day_of(as_datetime(r["result_due"]), tz)
         r["department"] = r["department"] or ""
         one = {"missing": 1}
         if day >= period.first:
@@ -261,7 +266,7 @@ async def _medians(period: Period, tz, by: str | None, scope: str, scope_args: l
         f"AND status IN ('replied', 'closed') {scope} GROUP BY {keys}) h) t "
         f"WHERE (upto - n < (cnt + 1) / 2 AND (cnt + 1) / 2 <= upto) "
         f"OR (upto - n < (cnt + 2) / 2 AND (cnt + 2) / 2 <= upto) GROUP BY g",
-        _utc(start), _utc(end), *scope_args)
+        utc(start), utc(end), *scope_args)
     return {r["g"]: float(r["median"]) for r in rows}
 
 
@@ -307,5 +312,8 @@ def _as_date(value):
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-def _as_datetime(value) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+def as_datetime(value) -> datetime | None:
+    """A stored instant as a datetime (SQLite may hand back text)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
