@@ -342,3 +342,28 @@ class ServiceStar(Table):
     replaces = ForeignKey(references="self", null=True, default=None,
                           on_delete=OnDelete.no_action)
     reason = Text(default="")  # why the previous award was changed
+
+
+class UserSession(Table):
+    """A signed-in session (ASVS 4.0 §3.3): the cookie carries a random token, this row only
+    its hash, so signing out, a password change or a timeout ends it on the server."""
+
+    token_hash = Varchar(length=64, unique=True)
+    user = ForeignKey(references=User, index=True, on_delete=OnDelete.cascade)
+    created_at = Timestamptz()
+    last_seen_at = Timestamptz()
+    ended_at = Timestamptz(null=True, default=None)
+    ip = Varchar(length=64, default="")
+    user_agent = Varchar(length=255, default="")
+
+
+class LoginAttempt(Table):
+    """The sign-in log; also what the sign-in throttle counts."""
+
+    at = Timestamptz(index=True)
+    username = Varchar(length=64, index=True)  # as typed (cut to 64), known user or not
+    user = ForeignKey(references=User, null=True, default=None)
+    ip = Varchar(length=64, default="", index=True)
+    success = Boolean(default=False)
+    # ok | wrong-password | unknown-user | inactive | locked
+    outcome = Varchar(length=16)

@@ -168,7 +168,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         httponly=True,
         samesite="lax",
         secure=settings.secure_cookies,
-        max_age=12 * 3600,
+        # The server ends the session (db/sessions.py); the cookie need not outlive it.
+        max_age=int(policy.session.absolute.total_seconds()),
     )
     csrf = CSRFConfig(
         secret=settings.secret_key,
@@ -176,6 +177,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         header_name="x-csrftoken",
         cookie_secure=settings.secure_cookies,
         cookie_samesite="lax",
+        # Pages carry the token in their forms and in hx-headers: no script reads the cookie.
+        cookie_httponly=True,
     )
     return Litestar(
         route_handlers=[

@@ -23,7 +23,28 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site paths after log-in: never an open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    r"""Only a path on this site after log-in: never an open redirect (ASVS 5.1.5).
+
+    Browsers drop tabs and newlines inside URLs and read a backslash as a slash, so
+    `/\tevil`, `/\evil` and `//evil` all leave the site: anything but a plain path is refused."""
+    if not target or len(target) > 2000 or not target.startswith("/"):
+        return "/"
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in target) or "\\" in target:
+        return "/"
+    if target.startswith("//"):
         return "/"
     return target
+
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def password_problem(username: str, password: str) -> str | None:
+    """Why a new password is refused (a message id for gettext), or None when it is fine."""
+    from portal.i18n import _
+
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+    if username and username.casefold() in password.casefold():
+        return _("The password must not contain your username.")
+    return None

@@ -121,3 +121,12 @@ FIELD_LABELS = {
     "attitude": _l("Staff attitude"),
     "solved": _l("Problem solved"),
 }
+
+# The sign-in log (/admin/logins).
+LOGIN_OUTCOMES = {
+    "ok": _l("Signed in"),
+    "wrong-password": _l("Wrong password"),
+    "unknown-user": _l("Unknown username"),
+    "inactive": _l("Account deactivated"),
+    "locked": _l("Refused: locked"),
+}

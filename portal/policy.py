@@ -10,6 +10,7 @@ from pathlib import Path
 from portal.assessment import AssessmentRules, parse_assessment
 from portal.deadlines import DeadlineRules, parse_rules
 from portal.revisit import RevisitRules, parse_revisit
+from portal.sessions import SessionRules, parse_session
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("policy.toml")
 ROUTE_OFFICE = "office"
@@ -58,6 +59,7 @@ class Policy:
     deadlines: DeadlineRules | None = None
     revisit: RevisitRules | None = None
     assessment: AssessmentRules | None = None
+    session: SessionRules = field(default_factory=SessionRules)
     _index: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -150,10 +152,11 @@ def parse_policy(data: dict, department_codes: set[str] | None = None) -> Policy
         rules = parse_rules(data.get("deadlines", {}), [g.code for g in grades])
         revisit = parse_revisit(data.get("revisit", {}), [g.code for g in grades])
         assessment = parse_assessment(data.get("assessment", {}), [g.code for g in grades])
+        session = parse_session(data.get("session", {}))
     except ValueError as exc:
         raise PolicyError(f"policy: {exc}") from exc
     return Policy(tuple(grades), tuple(channels), tuple(categories), tuple(criteria), months,
-                  work_start, work_end, rules, revisit, assessment)
+                  work_start, work_end, rules, revisit, assessment, session)
 
 
 def _working_hours(raw: dict) -> tuple[time, time]:

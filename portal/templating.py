@@ -89,6 +89,7 @@ def install_template_globals(env: Environment, settings: Settings) -> None:
         get_locale=i18n.get_locale,
         ACTION_LABELS=labels.ACTION_LABELS,
         ROLE_LABELS=labels.ROLE_LABELS,
+        LOGIN_OUTCOMES=labels.LOGIN_OUTCOMES,
         INVALID_KINDS=labels.INVALID_KINDS,
         DEADLINE_LABELS=labels.DEADLINE_LABELS,
         REVISIT_STATE_LABELS=labels.REVISIT_STATE_LABELS,

@@ -18,7 +18,7 @@ from db.tables import User
 from portal.i18n import get_locale
 from portal.workflow import DEPARTMENT_ROLES, OFFICE_ROLES, Viewer
 
-SESSION_USER = "uid"
+SESSION_TOKEN = "sid"  # noqa: S105  (a session key name: db/sessions.py holds its meaning)
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,21 @@ class Conflict(HTTPException):
 
 
 async def load_user(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    """App-wide guard: puts the session's user on the connection; refuses anonymous access."""
+    """App-wide guard: puts the session's user on the connection; refuses anonymous access.
+
+    The cookie holds a session token; the session row decides (db/sessions.py), so signing
+    out, a password change or a timeout ends it whatever the browser keeps."""
+    from db.calendar import business_calendar
+    from db.sessions import session_user
+    from portal.timeutil import utcnow
+
     user = None
-    uid = session_of(connection).get(SESSION_USER)
+    token = session_of(connection).get(SESSION_TOKEN)
+    uid = None
+    if isinstance(token, str) and token:
+        state = connection.app.state
+        cal = await business_calendar(state.policy, state.settings.timezone)
+        uid = await session_user(token, utcnow(), state.policy.session, cal)
     if uid:
         row = (
             await User.select(
@@ -72,6 +84,15 @@ async def load_user(connection: ASGIConnection, handler: BaseRouteHandler) -> No
     connection.state.user = user
     if user is None and not handler.opt.get("public"):
         raise NotAuthorizedException()
+
+
+def session_token(connection: ASGIConnection) -> str | None:
+    token = session_of(connection).get(SESSION_TOKEN)
+    return token if isinstance(token, str) else None
+
+
+def client_ip(connection: ASGIConnection) -> str:
+    return connection.client.host if connection.client else ""
 
 
 async def _calendar_gap(connection: ASGIConnection) -> int | None:

@@ -1,11 +1,14 @@
 from litestar import Request, get, post
 from litestar.response import Redirect
 
+from db import logins
+from db.sessions import end_session, start_session
 from db.tables import User
 from pages.login.forms import LoginForm
 from portal.auth import safe_next, verify_password
 from portal.i18n import _
-from portal.web import SESSION_USER, flash, form_data, render
+from portal.timeutil import utcnow
+from portal.web import SESSION_TOKEN, client_ip, flash, form_data, render, session_token
 
 
 @get("/login", opt={"public": True}, name="login")
@@ -20,21 +23,41 @@ async def login_submit(request: Request) -> object:
     data = await form_data(request)
     form = LoginForm(data)
     target = safe_next(data.get("next"))
-    if form.validate():
-        row = await User.select(User.id, User.password_hash).where(
-            (User.username == form.username.data.strip()) & User.is_active.eq(True)
-        ).first()
-        if verify_password(row["password_hash"] if row else None, form.password.data):
-            # A fresh session on log-in: nothing from before survives (session fixation).
-            request.set_session({SESSION_USER: row["id"]})
-            return Redirect(target, status_code=303)
-        form.password.errors = [_("Wrong username or password.")]
-    return render(request, "login/login.html", status_code=422,
-                  form=form, next=target)
+    if not form.validate():
+        return render(request, "login/login.html", status_code=422, form=form, next=target)
+    now, ip = utcnow(), client_ip(request)
+    username = form.username.data.strip()
+    locked = await logins.refused_until(username, ip, now)
+    if locked is not None:
+        # Refused whatever the password, so a guesser learns nothing while locked.
+        await logins.record(username, ip, "locked", now)
+        local = locked.astimezone(request.app.state.settings.timezone)
+        form.password.errors = [_("Too many failed sign-ins. Sign-in is locked until %(time)s; "
+                                  "please try again then.", time=local.strftime("%H:%M"))]
+        return render(request, "login/login.html", status_code=429, form=form, next=target)
+    row = await User.select(User.id, User.password_hash, User.is_active).where(
+        User.username == username).first()
+    ok = verify_password(row["password_hash"] if row else None, form.password.data)
+    if ok and row["is_active"]:
+        old = session_token(request)
+        if old:
+            await end_session(old, now)
+        # A new token at sign-in: nothing from before carries the identity (session fixation).
+        token = await start_session(row["id"], now, ip, request.headers.get("user-agent", ""))
+        await logins.record(username, ip, "ok", now, row["id"])
+        request.set_session({SESSION_TOKEN: token})
+        return Redirect(target, status_code=303)
+    outcome = "unknown-user" if row is None else ("inactive" if ok else "wrong-password")
+    await logins.record(username, ip, outcome, now, row["id"] if row else None)
+    form.password.errors = [_("Wrong username or password.")]
+    return render(request, "login/login.html", status_code=422, form=form, next=target)
 
 
 @post("/logout")
 async def logout(request: Request) -> Redirect:
+    token = session_token(request)
+    if token:
+        await end_session(token, utcnow())
     request.set_session({})
     flash(request, _("You have logged out."))
     return Redirect("/login", status_code=303)
