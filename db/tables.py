@@ -342,3 +342,14 @@ class ServiceStar(Table):
     replaces = ForeignKey(references="self", null=True, default=None,
                           on_delete=OnDelete.no_action)
     reason = Text(default="")  # why the previous award was changed
+
+
+class PolicyVersion(Table):
+    """DOMAIN: every *policy* is the company's. Each save at /admin/policy is a new version
+    (the whole document, so any version can be read back alone); the newest one is in force,
+    and the policy file is only the initial default (version 0, while this table is empty)."""
+
+    created_at = Timestamptz()
+    created_by = ForeignKey(references=User, null=True, default=None)
+    data = Text()  # JSON: the whole policy document, as the TOML file would hold it
+    changes = Text(default="[]")  # JSON: [[field, from, to], ...] against the version before
