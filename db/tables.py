@@ -367,3 +367,14 @@ class LoginAttempt(Table):
     success = Boolean(default=False)
     # ok | wrong-password | unknown-user | inactive | locked
     outcome = Varchar(length=16)
+
+
+class PolicyVersion(Table):
+    """DOMAIN: every *policy* is the company's. Each save at /admin/policy is a new version
+    (the whole document, so any version can be read back alone); the newest one is in force,
+    and the policy file is only the initial default (version 0, while this table is empty)."""
+
+    created_at = Timestamptz()
+    created_by = ForeignKey(references=User, null=True, default=None)
+    data = Text()  # JSON: the whole policy document, as the TOML file would hold it
+    changes = Text(default="[]")  # JSON: [[field, from, to], ...] against the version before

@@ -4,7 +4,7 @@ from importlib import import_module
 
 PAGES = ("login", "home", "intake", "triage", "inbox", "mine", "complaint", "notifications",
          "calendar", "revisits", "survey", "stats", "leaderboard",
-         "account", "audit")
+         "account", "audit", "policy")
 
 
 def routes() -> list:

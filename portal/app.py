@@ -55,6 +55,24 @@ def locale_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+async def refresh_policy(connection, _handler) -> None:
+    """App-wide guard: every process follows the newest policy version saved at
+    /admin/policy (one indexed look-up per request), so all workers apply it at once."""
+    from db.policy_store import refreshed
+
+    state = connection.app.state
+    live = await refreshed(state.live, state.settings.policy_path)
+    if live is not state.live:
+        install_policy(state, live)
+
+
+def install_policy(state, live) -> None:
+    from portal.scheduler import env_for
+
+    state.live, state.policy = live, live.policy
+    state.env = env_for(state.settings, live.policy)
+
+
 def _wants_fragment(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
@@ -124,10 +142,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from db.tables import Department  # noqa: F401  (import after PICCOLO_CONF is set)
 
     policy = load_policy(settings.policy_path)
+    from db.policy_store import Live, file_raw
     from portal.scheduler import env_for
 
     env = env_for(settings, policy)
+    # "live": the policy version in force; refresh_policy swaps in a newer saved one.
     state = State({"settings": settings, "policy": policy, "env": env,
+                   "live": Live(0, file_raw(settings.policy_path), policy),
                    "static_version": _static_version()})
     background: dict = {}
 
@@ -186,7 +207,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[STATIC], opt={"public": True},
                                        include_in_schema=False),
         ],
-        guards=[load_user],
+        guards=[refresh_policy, load_user],
         middleware=[locale_middleware, session.middleware],
         csrf_config=csrf,
         template_config=TemplateConfig(instance=_template_engine(settings)),

@@ -49,6 +49,13 @@ async def create_user(username: str, password: str, role: str, department: str |
     return user.id
 
 
+async def current_policy(path, file_policy):
+    """The policy in force: the newest version saved at /admin/policy, else the file's."""
+    from db.policy_store import Live, file_raw, refreshed
+
+    return (await refreshed(Live(0, file_raw(path), file_policy), path)).policy
+
+
 async def rebuild_stats() -> int:
     from db.rollup import rebuild
     from db.transactions import atomic
@@ -56,8 +63,9 @@ async def rebuild_stats() -> int:
     from portal.policy import load_policy
 
     settings = load_settings()
+    policy = await current_policy(settings.policy_path, load_policy(settings.policy_path))
     async with atomic():  # readers see the old figures until the new ones are complete
-        return await rebuild(load_policy(settings.policy_path), settings.timezone)
+        return await rebuild(policy, settings.timezone)
 
 
 async def run_worker(once: bool) -> None:
@@ -76,7 +84,7 @@ async def run_worker(once: bool) -> None:
         await engine.start_connection_pool(min_size=1, max_size=4)
     try:
         if once:
-            result = await tick(settings, policy)
+            result = await tick(settings, await current_policy(settings.policy_path, policy))
             print(f"sweep: {describe(result.sweep)}; "
                   f"mail sent {result.mail.sent}, failed {result.mail.failed} {result.mail.last_error}")
         else:

@@ -47,10 +47,15 @@ async def tick(settings: Settings, policy: Policy, now=None) -> Tick:
 
 
 async def run_forever(settings: Settings, policy: Policy, stop: asyncio.Event | None = None) -> None:
+    from db.policy_store import Live, file_raw, refreshed
+
     stop = stop or asyncio.Event()
+    live = Live(0, file_raw(settings.policy_path), policy)
     while not stop.is_set():
         try:
-            result = await tick(settings, policy)
+            # A policy saved at /admin/policy applies from the next round.
+            live = await refreshed(live, settings.policy_path)
+            result = await tick(settings, live.policy)
             if result.sweep.notifications or result.mail.sent or result.mail.failed:
                 log.info("sweep %s; mail sent %d, failed %d %s", describe(result.sweep),
                          result.mail.sent, result.mail.failed, result.mail.last_error)

@@ -38,7 +38,8 @@ import portal  # noqa: E402,F401  (sets PICCOLO_CONF)
 from portal.config import Settings  # noqa: E402
 
 # Tables whose rows a test may create; emptied before each test that uses the database.
-PER_TEST_TABLES = ("user_session", "login_attempt", "service_star", "assessment_event", "assessment_score", "assessment_quarter",
+PER_TEST_TABLES = ("user_session", "login_attempt", "policy_version",
+                   "service_star", "assessment_event", "assessment_score", "assessment_quarter",
                    "stats_day", "stats_person_day", "survey", "revisit_attempt", "contact_view", "notification", "attachment", "complaint_event",
                    "deadline_alert", "outbox_email", "complaint", "complaint_counter",
                    "calendar_day", "calendar_year")

@@ -1,0 +1,329 @@
+"""The policy as a form (/admin/policy): field names ↔ the policy document. Pure.
+
+Field names are a contract (issue 11): `deadlines.<grade|urgent>.<acknowledge|contact|result|cap>`,
+`revisit.rates.<grade>`, `assessment.weights.<part>` and the rest below. A field left out of
+a post keeps its value, so a script may change one setting alone. Each value is checked here
+with a message for its field; the whole document then goes through the start-up validation
+(portal.policy.parse_policy), whose message is placed next to the field it names.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from portal.deadlines import Span, SpanError
+from portal.i18n import _
+
+DEADLINES = ("acknowledge", "contact", "result", "cap")
+REVISIT_LIMITS = {  # name: (low, high) whole numbers, as portal.revisit checks them
+    "due_days": (1, 60), "max_attempts": (1, 10), "survey_return_days": (1, 60),
+    "survey_expiry_days": (1, 90), "reopen_at_most": (1, 4), "reopen_limit": (0, 10),
+    "satisfied_from": (2, 5),
+}
+DEPARTMENT_PARTS = ("on_time", "satisfaction", "first_time", "low_repeat")
+EMPLOYEE_PARTS = ("on_time", "satisfaction", "volume")
+LABEL_MAX = 200
+_CODE = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+@dataclass
+class Parsed:
+    raw: dict
+    errors: dict[str, str] = field(default_factory=dict)  # field name → message
+    general: list[str] = field(default_factory=list)
+
+
+def _grades(raw: Mapping) -> list[str]:
+    return [g["code"] for g in raw.get("grades", [])]
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value == value and value not in (float("inf"), float("-inf")) else None
+
+
+def fields(raw: Mapping) -> dict[str, str]:
+    """Every form field with its current value as text."""
+    out: dict[str, str] = {}
+    for kind in ("channels", "categories", "criteria"):
+        for item in raw.get(kind, []):
+            out[f"{kind}.{item['code']}.zh"] = item.get("zh", "")
+            out[f"{kind}.{item['code']}.en"] = item.get("en", "")
+            if kind == "categories":
+                out[f"categories.{item['code']}.route"] = item.get("route", "")
+    deadlines = raw.get("deadlines", {})
+    for grade in _grades(raw):
+        for d in DEADLINES:
+            out[f"deadlines.{grade}.{d}"] = str(deadlines.get("grades", {}).get(grade, {}).get(d, ""))
+    for d in DEADLINES:
+        out[f"deadlines.urgent.{d}"] = str(deadlines.get("urgent", {}).get(d, ""))
+    cal = raw.get("calendar", {})
+    out["calendar.work_start"] = cal.get("work_start", "09:00")
+    out["calendar.work_end"] = cal.get("work_end", "18:00")
+    out["second_complaint_months"] = str(raw.get("second_complaint_months", 3))
+    revisit = raw.get("revisit", {})
+    for grade in _grades(raw):
+        out[f"revisit.rates.{grade}"] = _g(revisit.get("rates", {}).get(grade, ""))
+    for name in REVISIT_LIMITS:
+        if name in revisit:
+            out[f"revisit.{name}"] = str(revisit[name])
+    assessment = raw.get("assessment", {})
+    for part in DEPARTMENT_PARTS:
+        out[f"assessment.weights.{part}"] = _g(assessment.get("department_weights", {}).get(part, ""))
+    for part in EMPLOYEE_PARTS:
+        out[f"assessment.employee_weights.{part}"] = _g(
+            assessment.get("employee_weights", {}).get(part, ""))
+    for name in ("employee_min_resolved", "excellent_from", "pass_from", "employee_penalty"):
+        if name in assessment:
+            out[f"assessment.{name}"] = _g(assessment[name])
+    for name, value in raw.get("session", {}).items():
+        out[f"session.{name}"] = _g(value)
+    return out
+
+
+def _g(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def apply(raw: Mapping, posted: Mapping[str, str], department_codes: set[str]) -> Parsed:
+    """The document with the posted values; per-field errors for values that can't be used."""
+    new = copy.deepcopy(dict(raw))
+    result = Parsed(new)
+    errors = result.errors
+
+    def value(name: str) -> str | None:
+        v = posted.get(name)
+        return v.strip() if isinstance(v, str) else None
+
+    def label(name: str, item: dict, key: str) -> None:
+        v = value(name)
+        if v is None:
+            return
+        if not v:
+            errors[name] = _("Enter a name.")
+        elif len(v) > LABEL_MAX:
+            errors[name] = _("At most %(n)d characters.", n=LABEL_MAX)
+        else:
+            item[key] = v
+
+    routes = {"complained", "office", *department_codes}
+    for kind in ("channels", "categories", "criteria"):
+        for item in new.get(kind, []):
+            for lang in ("zh", "en"):
+                label(f"{kind}.{item['code']}.{lang}", item, lang)
+            if kind == "categories":
+                name = f"categories.{item['code']}.route"
+                v = value(name)
+                if v is not None:
+                    if v in routes:
+                        item["route"] = v
+                    else:
+                        errors[name] = _("Choose a department, the department complained about, "
+                                         "or the office.")
+    for kind in ("channels", "categories"):
+        _add_new(kind, new, value, errors, routes)
+
+    grades = _grades(new)
+    deadlines = new.setdefault("deadlines", {})
+    for grade in grades:
+        table = deadlines.setdefault("grades", {}).setdefault(grade, {})
+        for d in DEADLINES:
+            name = f"deadlines.{grade}.{d}"
+            v = value(name)
+            if v is None:
+                continue
+            if span := _span(v, name, errors, required=True):
+                table[d] = span
+    urgent = deadlines.setdefault("urgent", {})
+    for d in DEADLINES:
+        name = f"deadlines.urgent.{d}"
+        v = value(name)
+        if v is None:
+            continue
+        if not v:
+            urgent.pop(d, None)  # as its grade
+        elif span := _span(v, name, errors, required=False):
+            urgent[d] = span
+
+    cal = new.setdefault("calendar", {})
+    for key in ("work_start", "work_end"):
+        name = f"calendar.{key}"
+        v = value(name)
+        if v is not None:
+            if _TIME.match(v):
+                cal[key] = v
+            else:
+                errors[name] = _("Enter a time like 09:00.")
+    if "calendar.work_start" not in errors and "calendar.work_end" not in errors \
+            and cal.get("work_start", "09:00") >= cal.get("work_end", "18:00"):
+        errors["calendar.work_end"] = _("The working day must end after it starts.")
+
+    _whole(new, "second_complaint_months", "second_complaint_months", value, errors, 1, 24)
+
+    revisit = new.setdefault("revisit", {})
+    rates = revisit.setdefault("rates", {})
+    for grade in grades:
+        name = f"revisit.rates.{grade}"
+        v = value(name)
+        if v is None:
+            continue
+        rate = _share(v)
+        if rate is None:
+            errors[name] = _("Enter a share from 0 to 1, such as 0.8, or a percentage such as 80%.")
+        else:
+            rates[grade] = rate
+    for limit, (low, high) in REVISIT_LIMITS.items():
+        _whole(revisit, limit, f"revisit.{limit}", value, errors, low, high)
+    if not any(k.startswith("revisit.") for k in errors) \
+            and revisit.get("satisfied_from", 4) <= revisit.get("reopen_at_most", 2):
+        errors["revisit.satisfied_from"] = _(
+            "A satisfied answer must score above the score that reopens a complaint.")
+
+    assessment = new.setdefault("assessment", {})
+    for key, parts, prefix in (("department_weights", DEPARTMENT_PARTS, "assessment.weights"),
+                               ("employee_weights", EMPLOYEE_PARTS, "assessment.employee_weights")):
+        weights = assessment.setdefault(key, {})
+        for part in parts:
+            name = f"{prefix}.{part}"
+            v = value(name)
+            if v is None:
+                continue
+            number = _number(v)
+            if number is None or not 0 <= number <= 100:
+                errors[name] = _("Enter points from 0 to 100.")
+            else:
+                weights[part] = int(number) if number.is_integer() else number
+        if not any(k.startswith(prefix + ".") for k in errors):
+            total = sum(weights.get(p, 0) for p in parts)
+            if abs(total - 100) > 1e-9:
+                errors[f"{prefix}.{parts[0]}"] = _(
+                    "The weights must add up to 100 (now %(total)s).", total=f"{total:g}")
+    _whole(assessment, "employee_min_resolved", "assessment.employee_min_resolved", value,
+           errors, 1, 1000)
+    for key in ("excellent_from", "pass_from", "employee_penalty"):
+        name = f"assessment.{key}"
+        v = value(name)
+        if v is None:
+            continue
+        number = _number(v)
+        if number is None or not 0 <= number <= 100:
+            errors[name] = _("Enter points from 0 to 100.")
+        else:
+            assessment[key] = int(number) if number.is_integer() else number
+    if "session" in new:
+        for key in list(new["session"]):
+            name = f"session.{key}"
+            v = value(name)
+            if v is None:
+                continue
+            number = _number(v)
+            if number is None or number <= 0:
+                errors[name] = _("Enter a number of hours above 0.")
+            else:
+                new["session"][key] = int(number) if number.is_integer() else number
+    return result
+
+
+def _span(text: str, name: str, errors: dict, required: bool) -> str | None:
+    try:
+        return str(Span.parse(text))
+    except SpanError:
+        errors[name] = _("Use working hours or days such as 2h or 3d, or same-day.") + (
+            "" if required else " " + _("Leave empty for the grade's own deadline."))
+        return None
+
+
+def _share(text: str) -> float | None:
+    percent = text.endswith("%")
+    number = _number(text[:-1].strip() if percent else text)
+    if number is None:
+        return None
+    if percent:
+        number /= 100
+    return round(number, 6) if 0 <= number <= 1 else None
+
+
+def _whole(table: dict, key: str, name: str, value, errors: dict, low: int, high: int) -> None:
+    v = value(name)
+    if v is None:
+        return
+    if not re.fullmatch(r"\d{1,6}", v) or not low <= int(v) <= high:
+        errors[name] = _("Enter a whole number from %(low)d to %(high)d.", low=low, high=high)
+    else:
+        table[key] = int(v)
+
+
+def _add_new(kind: str, new: dict, value, errors: dict, routes: set[str]) -> None:
+    """The empty row under a list adds an entry when its code is filled in."""
+    code = value(f"{kind}.new.code")
+    if not code:
+        return
+    name = f"{kind}.new.code"
+    if not _CODE.match(code):
+        errors[name] = _("A code is 1–16 lower-case letters, digits or hyphens, "
+                         "starting with a letter.")
+        return
+    if any(item["code"] == code for item in new.get(kind, [])):
+        errors[name] = _("This code is already in use.")
+        return
+    item = {"code": code}
+    for lang in ("zh", "en"):
+        v = value(f"{kind}.new.{lang}") or ""
+        if not v:
+            errors[f"{kind}.new.{lang}"] = _("Enter a name.")
+        elif len(v) > LABEL_MAX:
+            errors[f"{kind}.new.{lang}"] = _("At most %(n)d characters.", n=LABEL_MAX)
+        item[lang] = v
+    if kind == "categories":
+        route = value("categories.new.route") or ""
+        if route not in routes:
+            errors["categories.new.route"] = _("Choose a department, the department complained "
+                                               "about, or the office.")
+        item["route"] = route
+    new.setdefault(kind, []).append(item)
+
+
+def field_for_message(message: str, names: list[str]) -> str | None:
+    """The form field a start-up validation message is about (it names the setting)."""
+    best = None
+    for name in names:
+        for path in _paths(name):
+            if path in message and (best is None or len(path) > len(best[1])):
+                best = (name, path)
+    return best[0] if best else None
+
+
+def _paths(name: str) -> list[str]:
+    parts = name.split(".")
+    if parts[0] == "deadlines" and len(parts) == 3 and parts[1] != "urgent":
+        return [f"deadlines.grades.{parts[1]}.{parts[2]}", f"deadlines.grades.{parts[1]}"]
+    if name.startswith("assessment.weights."):
+        return ["assessment.department_weights"]
+    if name.startswith("assessment.employee_weights."):
+        return ["assessment.employee_weights"]
+    return [name]
+
+
+def flatten(raw: Mapping, prefix: str = "") -> dict[str, object]:
+    """The document as dotted keys, lists of coded entries keyed by code: for the history."""
+    out: dict[str, object] = {}
+    for key, value in raw.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flatten(value, path + "."))
+        elif isinstance(value, list) and value and all(
+                isinstance(v, Mapping) and "code" in v for v in value):
+            for v in value:
+                out.update(flatten({k: x for k, x in v.items() if k != "code"},
+                                   f"{path}.{v['code']}."))
+                out[f"{path}.{v['code']}"] = v["code"]
+        else:
+            out[path] = value
+    return out

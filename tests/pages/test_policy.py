@@ -1,0 +1,213 @@
+"""/admin/policy and /admin/policy/history: who may, validation, versions, and that a saved
+policy applies to what happens next (and not to deadlines already set)."""
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from db.calendar import business_calendar
+from db.tables import Complaint, ComplaintEvent, PolicyVersion
+from portal.deadlines import compute
+from portal.policy import load_policy, parse_policy
+from portal.timeutil import utcnow
+from tests.deadline_support import TZ, fresh_customer
+from tests.factories import make_complaint
+
+EVERY_ROLE = ["clerk", "office", "cshead", "admin", "qa.head", "qa.staff"]
+
+
+def versions(client) -> list[dict]:
+    return client.run(lambda: PolicyVersion.select().order_by(PolicyVersion.id))
+
+
+def save(client, **values):
+    return client.post_form("/admin/policy", {k.replace("__", "."): v for k, v in values.items()})
+
+
+@pytest.mark.parametrize("username", EVERY_ROLE)
+def test_only_the_admin_and_the_cs_head_edit_the_policy(client, username):
+    client.login(username)
+    allowed = username in ("admin", "cshead")
+    assert client.get("/admin/policy").status_code == (200 if allowed else 403)
+    assert client.get("/admin/policy/history").status_code == (200 if allowed else 403)
+    r = client.post_form("/admin/policy", {"revisit.rates.II": "0.5"})
+    assert r.status_code == (303 if allowed else 403)
+    assert len(versions(client)) == (1 if allowed else 0)
+
+
+def test_anonymous_is_sent_to_log_in(client):
+    assert client.get("/admin/policy", follow_redirects=False).status_code == 303
+
+
+def test_the_page_shows_every_contract_field_with_its_value(client):
+    client.login("cshead")
+    html = client.get("/admin/policy").text
+    for g in ("I", "II", "M", "urgent"):
+        for d in ("acknowledge", "contact", "result", "cap"):
+            assert f'name="deadlines.{g}.{d}"' in html
+    assert 'name="revisit.rates.II" type="text" value="0.8"' in html
+    assert 'name="assessment.weights.on_time" type="text" value="35"' in html
+    assert 'name="assessment.employee_min_resolved"' in html
+    assert 'name="channels.phone.zh"' in html and 'name="categories.quality.route"' in html
+    assert 'name="criteria.I-1.zh"' in html and 'name="calendar.work_start"' in html
+
+
+def test_a_saved_change_is_a_new_version_with_its_difference(client, viewers):
+    client.login("cshead")
+    r = save(client, revisit__rates__II="0.5", deadlines__I__result="4d")
+    assert r.status_code == 303 and r.headers["location"] == "/admin/policy"
+    (v,) = versions(client)
+    assert v["created_by"] == viewers["cshead"].id
+    assert json.loads(v["changes"]) == [["deadlines.grades.I.result", "3d", "4d"],
+                                        ["revisit.rates.II", 0.8, 0.5]]
+    data = json.loads(v["data"])
+    assert data["revisit"]["rates"]["II"] == 0.5
+    parse_policy(data)  # a version reads back alone
+    page = client.get("/admin/policy").text
+    assert 'value="0.5"' in page and 'value="4d"' in page
+    history = client.get("/admin/policy/history").text
+    assert "revisit.rates.II" in history and "deadlines.grades.I.result" in history
+    assert f'data-version="{v["id"]}"' in history
+
+
+def test_saving_without_a_change_makes_no_version(client):
+    client.login("admin")
+    r = save(client, revisit__rates__II="0.8")
+    assert r.status_code == 303
+    assert versions(client) == []
+    page = client.get("/admin/policy").text
+    assert "没有任何设置被修改" in page
+
+
+@pytest.mark.parametrize("field,value", [
+    ("deadlines.I.acknowledge", "3x"), ("revisit.rates.M", "1.5"), ("revisit.due_days", "0"),
+    ("assessment.weights.on_time", "50"), ("calendar.work_end", "08:00"),
+    ("channels.phone.zh", ""), ("categories.quality.route", "NOWHERE"),
+])
+def test_an_invalid_value_is_refused_next_to_its_field_and_nothing_changes(client, field, value):
+    client.login("admin")
+    r = client.post_form("/admin/policy", {field: value, "revisit.rates.II": "0.5"})
+    assert r.status_code == 422
+    fid = "p-" + field.replace(".", "-")
+    assert f'id="{fid}-error"' in r.text
+    if not field.endswith(".route"):  # a text field shows what was typed, to correct it
+        assert f'value="{value}"' in r.text
+    assert versions(client) == []
+    assert 'value="0.8"' in client.get("/admin/policy").text
+
+
+def test_the_second_of_two_editors_is_told(client):
+    client.login("admin")
+    page = client.get("/admin/policy").text
+    assert 'name="version" value="0"' in page
+    assert client.post_form("/admin/policy", {"version": "0", "revisit.rates.II": "0.5"}
+                            ).status_code == 303
+    r = client.post_form("/admin/policy", {"version": "0", "revisit.rates.M": "0.3"})
+    assert r.status_code == 409
+    assert len(versions(client)) == 1
+
+
+def test_saving_needs_the_csrf_token(client):
+    client.login("admin")
+    r = client.post_form("/admin/policy", {"revisit.rates.II": "0.5"}, csrf=False)
+    assert r.status_code == 403 and versions(client) == []
+
+
+def test_the_history_is_paginated_newest_first(client):
+    client.login("admin")
+    for i in range(25):
+        assert save(client, revisit__due_days=str(i + 1 if i + 1 != 7 else 30)).status_code == 303
+    first = client.get("/admin/policy/history").text
+    ids = [v["id"] for v in versions(client)]
+    assert f'data-version="{ids[-1]}"' in first and f'data-version="{ids[0]}"' not in first
+    second = client.get("/admin/policy/history", params={"page": 2}).text
+    assert f'data-version="{ids[0]}"' in second and 'rel="prev"' in second
+
+
+def dispatch(client, number: str):
+    row = client.run(lambda: Complaint.select().where(Complaint.number == number).first())
+    return client.post_form(f"/complaints/{number}/dispatch",
+                            {"version": row["version"], "department": "QA"})
+
+
+def test_a_deadline_change_applies_to_the_next_dispatch_and_not_to_earlier_ones(client, viewers):
+    before = client.run(lambda: make_complaint(viewers, "logged", **fresh_customer()))
+    after = client.run(lambda: make_complaint(viewers, "logged", **fresh_customer()))
+    client.login("office")
+    assert dispatch(client, before["number"]).status_code == 303
+    client.login("admin")
+    assert save(client, deadlines__II__result="5d", deadlines__II__acknowledge="4h"
+                ).status_code == 303
+    client.login("office")
+    assert dispatch(client, after["number"]).status_code == 303
+
+    def reload(n):
+        return client.run(lambda: Complaint.select().where(Complaint.number == n).first())
+
+    old, new = reload(before["number"]), reload(after["number"])
+    file_policy = load_policy()
+    saved = parse_policy(json.loads(versions(client)[-1]["data"]))
+    cal = client.run(lambda: business_calendar(file_policy, TZ))
+    for row, policy in ((old, file_policy), (new, saved)):
+        expected = compute(policy.deadlines, row["grade"], row["urgent"], row["clock_start"], cal)
+        by_name = {d.value: due for d, due in expected.items()}
+        assert row["result_due"] == by_name["result"]
+        assert row["acknowledge_due"] == by_name["acknowledge"]
+    assert new["result_due"] - new["clock_start"] > old["result_due"] - old["clock_start"]
+    # Saving again does not move what was already set.
+    client.login("admin")
+    assert save(client, deadlines__II__result="1d").status_code == 303
+    assert reload(before["number"])["result_due"] == old["result_due"]
+    assert reload(after["number"])["result_due"] == new["result_due"]
+
+
+def test_a_revisit_rate_change_is_used_by_the_next_reply(client, viewers):
+    client.login("admin")
+    assert save(client, revisit__rates__M="0").status_code == 303
+    numbers = []
+    for _ in range(3):
+        row = client.run(lambda: make_complaint(viewers, "logged", criteria=["M-1"],
+                                                received_at=utcnow() - timedelta(minutes=5),
+                                                **fresh_customer()))
+        numbers.append(row["number"])
+        client.login("clerk")
+        r = client.post_form(f"/complaints/{row['number']}/resolve-on-spot",
+                             {"version": row["version"], "reply": "当场退款"})
+        assert r.status_code == 303, r.text
+        event = client.run(lambda cid=row["id"]: ComplaintEvent.select(ComplaintEvent.note).where(
+            (ComplaintEvent.complaint == cid) & (ComplaintEvent.action == "revisit-draw")
+        ).first())
+        assert "≥ 0.00 (grade M)" in event["note"] and event["note"].endswith("no revisit")
+
+
+def test_a_version_saved_by_another_server_process_applies_at_the_next_request(client, app,
+                                                                              viewers):
+    """Another worker saved it: this process only sees the new row in the database."""
+    from db import policy_store
+
+    client.login("cshead")
+    assert 'name="revisit.rates.II" type="text" value="0.8"' in client.get("/admin/policy").text
+    raw = policy_store.file_raw(None)
+    changed = json.loads(json.dumps(raw))
+    changed["revisit"]["rates"]["II"] = 0.6
+    client.run(lambda: policy_store.save_version(changed, raw, viewers["admin"].id, utcnow()))
+    assert app.state.policy.revisit.rates["II"] == 0.8  # nothing told this process
+    assert 'name="revisit.rates.II" type="text" value="0.6"' in client.get("/admin/policy").text
+    assert app.state.policy.revisit.rates["II"] == 0.6
+    assert app.state.env.policy.revisit.rates["II"] == 0.6
+
+
+def test_the_worker_follows_the_newest_version(client, viewers):
+    from db import policy_store
+    from portal.cli import current_policy
+
+    raw = policy_store.file_raw(None)
+    changed = json.loads(json.dumps(raw))
+    changed["deadlines"]["grades"]["I"]["result"] = "4d"
+    assert client.run(lambda: current_policy(None, load_policy())).deadlines.by_grade["I"] \
+        == load_policy().deadlines.by_grade["I"]
+    client.run(lambda: policy_store.save_version(changed, raw, viewers["admin"].id, utcnow()))
+    policy = client.run(lambda: current_policy(None, load_policy()))
+    assert str(policy.deadlines.by_grade["I"][next(iter(policy.deadlines.by_grade["I"]))]) == "2h"
+    assert {d.value: str(s) for d, s in policy.deadlines.by_grade["I"].items()}["result"] == "4d"

@@ -1,0 +1,143 @@
+import tomllib
+
+import pytest
+
+from portal.policy import DEFAULT_POLICY_PATH, parse_policy
+from portal.policy_form import apply, field_for_message, fields, flatten
+
+RAW = tomllib.loads(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
+DEPTS = {"QA", "SVC", "TECH", "PROD", "SALES"}
+
+
+def test_every_contract_field_is_in_the_form():
+    names = fields(RAW)
+    for g in ("I", "II", "M", "urgent"):
+        for d in ("acknowledge", "contact", "result", "cap"):
+            assert f"deadlines.{g}.{d}" in names
+    for g in ("I", "II", "M"):
+        assert f"revisit.rates.{g}" in names
+    for part in ("on_time", "satisfaction", "first_time", "low_repeat"):
+        assert f"assessment.weights.{part}" in names
+    assert "assessment.employee_min_resolved" in names
+    assert names["deadlines.I.acknowledge"] == "2h" and names["deadlines.I.contact"] == "same-day"
+    assert names["revisit.rates.II"] == "0.8" and names["deadlines.urgent.result"] == ""
+
+
+def test_posting_the_form_unchanged_changes_nothing():
+    parsed = apply(RAW, fields(RAW), DEPTS)
+    assert parsed.errors == {}
+    assert flatten(parsed.raw) == flatten(RAW)
+
+
+def test_a_field_left_out_keeps_its_value():
+    parsed = apply(RAW, {"revisit.rates.II": "0.5"}, DEPTS)
+    assert parsed.errors == {}
+    assert parsed.raw["revisit"]["rates"] == {"I": 1.0, "II": 0.5, "M": 0.2}
+    assert parsed.raw["deadlines"] == RAW["deadlines"]
+    assert RAW["revisit"]["rates"]["II"] == 0.8  # the input document is not touched
+
+
+@pytest.mark.parametrize("text,share", [("0.5", 0.5), ("1", 1.0), ("0", 0.0), ("80%", 0.8),
+                                        ("12.5 %", 0.125), (" 0.25 ", 0.25)])
+def test_revisit_rates_as_shares_or_percentages(text, share):
+    assert apply(RAW, {"revisit.rates.M": text}, DEPTS).raw["revisit"]["rates"]["M"] == share
+
+
+@pytest.mark.parametrize("name,text", [
+    ("revisit.rates.I", "1.5"), ("revisit.rates.I", "-0.1"), ("revisit.rates.I", "abc"),
+    ("revisit.rates.I", "150%"), ("revisit.rates.I", "nan"), ("revisit.rates.I", ""),
+    ("deadlines.I.acknowledge", "3x"), ("deadlines.I.acknowledge", ""),
+    ("deadlines.I.result", "-2d"), ("deadlines.II.cap", "0h"), ("deadlines.urgent.contact", "soon"),
+    ("calendar.work_start", "9am"), ("calendar.work_end", "25:00"),
+    ("revisit.due_days", "0"), ("revisit.due_days", "1.5"), ("revisit.max_attempts", "11"),
+    ("revisit.satisfied_from", "x"), ("second_complaint_months", "25"),
+    ("assessment.weights.on_time", "-5"), ("assessment.weights.on_time", "101"),
+    ("assessment.employee_min_resolved", "0"), ("assessment.pass_from", "abc"),
+    ("channels.phone.zh", ""), ("channels.phone.en", "x" * 201), ("criteria.I-1.zh", "  "),
+    ("categories.quality.route", "NOWHERE"),
+])
+def test_a_bad_value_gets_a_message_for_its_field(name, text):
+    parsed = apply(RAW, {name: text}, DEPTS)
+    assert name in parsed.errors and parsed.errors[name]
+
+
+def test_weights_must_add_up_to_100():
+    parsed = apply(RAW, {"assessment.weights.on_time": "40"}, DEPTS)
+    assert "assessment.weights.on_time" in parsed.errors
+    assert "105" in parsed.errors["assessment.weights.on_time"]
+    ok = apply(RAW, {"assessment.weights.on_time": "40", "assessment.weights.satisfaction": "30"},
+               DEPTS)
+    assert ok.errors == {}
+    assert ok.raw["assessment"]["department_weights"]["on_time"] == 40
+
+
+def test_the_working_day_must_end_after_it_starts():
+    parsed = apply(RAW, {"calendar.work_start": "18:00", "calendar.work_end": "09:00"}, DEPTS)
+    assert "calendar.work_end" in parsed.errors
+
+
+def test_satisfied_must_be_above_the_reopen_score():
+    parsed = apply(RAW, {"revisit.satisfied_from": "2", "revisit.reopen_at_most": "2"}, DEPTS)
+    assert "revisit.satisfied_from" in parsed.errors
+
+
+def test_deadlines_are_normalised_and_urgent_empty_means_as_the_grade():
+    parsed = apply(RAW, {"deadlines.II.result": " 3D ".lower(), "deadlines.urgent.acknowledge": "",
+                         "deadlines.urgent.result": "1d"}, DEPTS)
+    assert parsed.errors == {}
+    assert parsed.raw["deadlines"]["grades"]["II"]["result"] == "3d"
+    assert "acknowledge" not in parsed.raw["deadlines"]["urgent"]
+    assert parsed.raw["deadlines"]["urgent"]["result"] == "1d"
+    parse_policy(parsed.raw, DEPTS)  # and start-up accepts it
+
+
+def test_labels_routes_and_a_new_channel_and_category():
+    parsed = apply(RAW, {
+        "channels.phone.zh": "热线电话", "categories.other.route": "SVC",
+        "channels.new.code": "app", "channels.new.zh": "手机应用", "channels.new.en": "Mobile app",
+        "categories.new.code": "delivery", "categories.new.zh": "配送", "categories.new.en": "Delivery",
+        "categories.new.route": "SALES",
+    }, DEPTS)
+    assert parsed.errors == {}
+    policy = parse_policy(parsed.raw, DEPTS)
+    assert policy.channel("phone").zh == "热线电话"
+    assert policy.channel("app").en == "Mobile app"
+    assert policy.category("other").route == "SVC"
+    assert policy.category("delivery").route == "SALES"
+
+
+@pytest.mark.parametrize("code,msg_field", [("Phone", "channels.new.code"), ("phone", "channels.new.code"),
+                                            ("a b", "channels.new.code")])
+def test_a_new_channel_needs_a_fresh_well_formed_code(code, msg_field):
+    parsed = apply(RAW, {"channels.new.code": code, "channels.new.zh": "x", "channels.new.en": "x"},
+                   DEPTS)
+    assert msg_field in parsed.errors
+
+
+def test_a_new_entry_needs_both_names():
+    parsed = apply(RAW, {"channels.new.code": "app", "channels.new.zh": "", "channels.new.en": "App"},
+                   DEPTS)
+    assert "channels.new.zh" in parsed.errors
+
+
+def test_an_empty_new_row_adds_nothing():
+    parsed = apply(RAW, {"channels.new.code": "", "channels.new.zh": "", "channels.new.en": ""}, DEPTS)
+    assert parsed.errors == {} and len(parsed.raw["channels"]) == len(RAW["channels"])
+
+
+def test_a_start_up_message_is_placed_next_to_the_field_it_names():
+    names = list(fields(RAW))
+    assert field_for_message("deadlines.grades.II.cap: '0h' is not a span", names) == \
+        "deadlines.II.cap"
+    assert field_for_message("revisit.rates.M must be a share from 0 to 1", names) == \
+        "revisit.rates.M"
+    assert field_for_message("assessment.department_weights must add up to 100", names) \
+        .startswith("assessment.weights.")
+    assert field_for_message("something else entirely", names) is None
+
+
+def test_flatten_names_coded_entries_by_code():
+    flat = flatten(RAW)
+    assert flat["channels.phone.zh"] == "电话"
+    assert flat["deadlines.grades.I.acknowledge"] == "2h"
+    assert flat["revisit.rates.II"] == 0.8
