@@ -353,7 +353,8 @@ WITH c AS (
         status IN ('replied', 'closed') AS res, coalesce(is_second, false) AS is_second,
         coalesce(reopen_count, 0) AS reopen_count, resolve_minutes,
         coalesce(appeal_kind, '') <> '' AS appealed,
-        coalesce(extension_requests, 0) AS extension_requests
+        coalesce(extension_requests, 0) AS extension_requests,
+        coalesce(urge_count, 0) AS urge_count
     FROM complaint),
 parts AS (
     SELECT {_DAY.format(col="received_at")} AS day, dept, category, grade, channel,
@@ -364,23 +365,24 @@ parts AS (
         (ok AND appealed)::int AS appeals,
         CASE WHEN ok THEN extension_requests ELSE 0 END AS extensions,
         0 AS due_settled, 0 AS on_time, 0 AS late, 0 AS replied, 0 AS revisited,
-        0 AS target_milli, 0 AS answers, 0 AS satisfied, 0 AS score_sum
+        0 AS target_milli, 0 AS answers, 0 AS satisfied, 0 AS score_sum,
+        CASE WHEN ok THEN urge_count ELSE 0 END AS urges
     FROM c
     UNION ALL
     SELECT {_DAY.format(col="result_due")}, dept, category, grade, channel,
         0, 0, 0, 0, 0, 0, 0, 0, 0, 1, (result_submitted_at <= result_due)::int,
-        (result_submitted_at > result_due)::int, 0, 0, 0, 0, 0, 0
+        (result_submitted_at > result_due)::int, 0, 0, 0, 0, 0, 0, 0
     FROM c WHERE ok AND result_due IS NOT NULL AND result_submitted_at IS NOT NULL
     UNION ALL
     SELECT {_DAY.format(col="replied_at")}, dept, category, grade, channel,
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
         (coalesce(revisit_state, '') IN ('done', 'escalated') OR reopen_count > 0)::int,
-        round(coalesce(($2::jsonb ->> grade)::numeric, 1.0) * 1000)::int, 0, 0, 0
+        round(coalesce(($2::jsonb ->> grade)::numeric, 1.0) * 1000)::int, 0, 0, 0, 0
     FROM c WHERE ok AND replied_at IS NOT NULL
     UNION ALL
     SELECT {_DAY.format(col="answered_at")}, coalesce(stats_department, ''), stats_category,
         stats_grade, stats_channel, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        1, (overall >= $3)::int, overall
+        1, (overall >= $3)::int, overall, 0
     FROM survey WHERE answered_at IS NOT NULL)
 INSERT INTO stats_day (day, department, category, grade, channel, {{counters}})
 SELECT day, dept, category, grade, channel, {{sums}}

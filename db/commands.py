@@ -11,8 +11,8 @@ from pathlib import Path
 from db import rollup
 from db.calendar import business_calendar
 from db.notify import Mailing, department_users, notify, role_users
-from db.queries import earlier_complaint
-from db.tables import Attachment, Complaint, ComplaintEvent, DeadlineAlert
+from db.queries import earlier_complaint, user_names
+from db.tables import Attachment, Complaint, ComplaintEvent, DeadlineAlert, User
 from db.transactions import atomic
 from portal.attachments import Upload, store
 from portal.contact import normalize_email, normalize_phone
@@ -31,6 +31,7 @@ from portal.schedule import plan
 from portal.timeutil import months_before
 from portal.workcalendar import BusinessCalendar
 from portal.workflow import (
+    UNVERSIONED,
     Action,
     Role,
     Status,
@@ -344,6 +345,10 @@ def _changes_for(action: Action, row: dict, fields: dict, now: datetime, user_id
         if fields["department"] == row["department"]:
             raise Invalid("department", "same_department")
         return {"department": fields["department"], **_restart(policy, row, now, cal)}
+    if action is a.ASSIGN:
+        return {"assignee": fields["assignee_id"]}
+    if action is a.URGE:
+        return {"urge_count": row["urge_count"] + 1}
     return {}
 
 
@@ -384,10 +389,14 @@ async def perform(number: str, action: Action, viewer: Viewer, version: int | No
                 raise NotPermitted()
             if not status_allows(action, row["status"]):
                 raise NotNow("status")
-            if version is None or version != row["version"]:
+            versioned = action not in UNVERSIONED
+            if versioned and (version is None or version != row["version"]):
                 raise NotNow("stale")
             if not condition_allows(action, subject):
                 raise NotNow(CONDITIONS[action])
+            if action is Action.ASSIGN:
+                fields = {**fields, "assignee_id": await assignable(fields["assignee"],
+                                                                    row["department"])}
             if action in REVISIT_ACTIONS:
                 changes = await revisits.revisit_changes(action, row, fields, now, viewer.id,
                                                          env, cal)
@@ -402,7 +411,7 @@ async def perform(number: str, action: Action, viewer: Viewer, version: int | No
             changes["next_alert_at"] = schedule.next_alert_at
             values = {getattr(Complaint, k): v for k, v in changes.items()}
             values[Complaint.status] = to_status
-            values[Complaint.version] = row["version"] + 1
+            values[Complaint.version] = row["version"] + (1 if versioned else 0)
             updated = await Complaint.update(values).where(
                 (Complaint.id == row["id"]) & (Complaint.version == row["version"])
             ).returning(Complaint.id)
@@ -410,13 +419,16 @@ async def perform(number: str, action: Action, viewer: Viewer, version: int | No
                 raise NotNow("stale")
             audited = {**shown, **{k: [row[k], v] for k, v in changes.items()
                                    if k in _AUDITED and row[k] != v}}
+            if "assignee" in changes and changes["assignee"] != row["assignee"]:
+                names = await user_names({i for i in (row["assignee"], changes["assignee"]) if i})
+                audited["assignee"] = [names.get(row["assignee"]), names[changes["assignee"]]]
             await _event(row["id"], now, viewer.id, action.value, row["status"], to_status,
                          _note_of(action, fields), audited).save()
             for up, key in stored:
                 await Attachment(complaint=row["id"], filename=up.filename,
                                  content_type=up.content_type, size=len(up.content),
                                  storage_key=key, uploaded_by=viewer.id, uploaded_at=now).save()
-            await _notify_for(action, row, after, now, env)
+            await _notify_for(action, row, after, now, env, viewer.id)
             if action in (Action.REPLY, Action.RESOLVE_ON_SPOT):
                 await revisits.after_reply(after, now, env)  # DOMAIN §5: the revisit draw
             elif action is Action.REVISIT_ATTEMPT:
@@ -429,7 +441,19 @@ async def perform(number: str, action: Action, viewer: Viewer, version: int | No
     return final
 
 
-async def _notify_for(action: Action, before: dict, after: dict, now: datetime, env: Env) -> None:
+async def assignable(username: str, department: str | None) -> int:
+    """The id of an active handler or head of the department, else Invalid (422)."""
+    row = await User.select(User.id).where(
+        (User.username == (username or "").strip()) & User.is_active.eq(True)
+        & (User.department == department) & User.role.is_in([Role.HANDLER, Role.DEPT_HEAD])
+    ).first() if department else None
+    if row is None:
+        raise Invalid("assignee", "not_assignable")
+    return row["id"]
+
+
+async def _notify_for(action: Action, before: dict, after: dict, now: datetime, env: Env,
+                      actor: int | None = None) -> None:
     a, mailing = Action, env.mailing
     heads = (Role.DEPT_HEAD,)
     if action in (a.DISPATCH, a.APPEAL_REASSIGN):
@@ -454,3 +478,21 @@ async def _notify_for(action: Action, before: dict, after: dict, now: datetime, 
     elif action is a.APPEAL_UPHOLD:
         await notify(await department_users(after["department"], heads), after,
                      "appeal_upheld", now, mailing)
+    elif action is a.ASSIGN:
+        if after["assignee"] != before["assignee"]:
+            await notify([after["assignee"]], after, "assigned", now, mailing)
+    elif action is a.RETURN_TO_HANDLER:
+        # Back to whoever has it, else to whoever wrote the result.
+        target = after["assignee"] or after["result_by"]
+        users = [target] if target else await department_users(after["department"],
+                                                               (Role.HANDLER,))
+        await notify(users, after, "returned", now, mailing)
+    elif action is a.NOTE:
+        if after["assignee"] and after["assignee"] != actor:
+            await notify([after["assignee"]], after, "noted", now, mailing)
+    elif action is a.URGE:
+        # DOMAIN §4 催办: at once to the department head and to the person who has it.
+        users = await department_users(after["department"], heads)
+        if after["assignee"] and after["assignee"] not in users:
+            users.append(after["assignee"])
+        await notify(users, after, "urged", now, mailing)

@@ -31,6 +31,7 @@ LIST_COLUMNS = (
     Complaint.department,
     Complaint.description,
     Complaint.next_due,
+    Complaint.assignee,
 )
 
 
@@ -67,6 +68,15 @@ async def attachments_of(complaint_id: int) -> list[dict]:
     return await Attachment.select().where(Attachment.complaint == complaint_id).order_by(
         Attachment.id
     )
+
+
+async def assignable_staff(department: str | None) -> list[dict]:
+    """Active handlers and heads of a department: whom its head may give a complaint to."""
+    if not department:
+        return []
+    return await User.select(User.id, User.username, User.display_name, User.role).where(
+        (User.department == department) & User.is_active.eq(True)
+        & User.role.is_in(["handler", "dept_head"])).order_by(User.display_name)
 
 
 async def user_names(ids: set[int]) -> dict[int, str]:
@@ -123,6 +133,7 @@ class ListFilter:
     sort: str = "due"  # "due": nearest deadline first, then the rest newest first; "new"
     after: str = ""  # keyset cursor of the deadline order (see due_cursor)
     extension_pending: bool = False
+    assignee: int | None = None  # `assigned=me`: given to this user by the department head
 
 
 def _search_condition(q: str):
@@ -181,6 +192,8 @@ def _filtered(f: ListFilter):
         query = query.where(_search_condition(f.q))
     if f.extension_pending:
         query = query.where(Complaint.extension_due.is_not_null())
+    if f.assignee is not None:
+        query = query.where(Complaint.assignee == f.assignee)
     return query
 
 

@@ -126,7 +126,7 @@ _ROW_COLUMNS = (Complaint.id, Complaint.received_at, Complaint.status, Complaint
                 Complaint.reopen_count, Complaint.resolve_minutes, Complaint.appeal_kind,
                 Complaint.extension_requests, Complaint.result_due, Complaint.result_submitted_at,
                 Complaint.replied_at, Complaint.revisit_state, Complaint.complained_person,
-                Complaint.result_by, Complaint.satisfaction)
+                Complaint.result_by, Complaint.satisfaction, Complaint.urge_count)
 
 
 async def stored() -> tuple[dict, dict]:

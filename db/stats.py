@@ -17,6 +17,8 @@ Definitions (a period is [first day, last day] on the company's calendar):
 - revisit rate: complaints replied in the period whose customer answered a revisit / replied;
   its target: the mean of the policy's revisit share for their grades.
 - repeat rate: second complaints / valid complaints received.
+- urges: how often the office urged (催办) the department about valid complaints received in
+  the period;
 - appeals, extensions: valid complaints received in the period that were appealed; extension
   requests made on them.
 - first-time resolution (for the assessment): resolved without a reopen / resolved."""

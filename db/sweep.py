@@ -104,6 +104,8 @@ class Recipients:
         return await self._list(("role", role), lambda: role_users(role))
 
     async def handlers(self, row: dict) -> list[int]:
+        if row.get("assignee"):  # issue 12: reminders go to the person it was given to
+            return [row["assignee"]]
         if row["acknowledged_by"]:
             return [row["acknowledged_by"]]
         return (await self.department(row["department"], (Role.HANDLER,))

@@ -115,6 +115,10 @@ class Complaint(Table):
     result_by = Integer(null=True, default=None)  # the user who submitted the (latest) result
     resolve_minutes = Integer(null=True, default=None)  # working minutes, receipt → reply
     extension_requests = Integer(default=0)  # how many extensions were asked for
+    # Issue 12: the person in the department the head gave it to (a user id), and how often
+    # the office urged (催办) the department.
+    assignee = Integer(null=True, default=None, index=True)
+    urge_count = Integer(default=0)
 
 
 class ComplaintEvent(Table):
@@ -260,6 +264,7 @@ class StatsDay(Table):
     resolve_minutes = Integer(default=0)
     appeals = Integer(default=0)
     extensions = Integer(default=0)
+    urges = Integer(default=0)  # the office urged (催办) the department
     due_settled = Integer(default=0)
     on_time = Integer(default=0)
     late = Integer(default=0)

@@ -39,6 +39,10 @@ ACTION_LABELS = {
     Action.REVISIT_ATTEMPT: _l("Record a revisit call"),
     Action.SEND_SURVEY: _l("Email the satisfaction survey"),
     Action.CLOSE_REVISIT: _l("Close (customer-service head)"),
+    Action.ASSIGN: _l("Assign to a person"),
+    Action.RETURN_TO_HANDLER: _l("Return to the handler"),
+    Action.NOTE: _l("Add a note"),
+    Action.URGE: _l("Urge the department (催办)"),
 }
 
 # History rows written by the system rather than by a button.
@@ -100,6 +104,7 @@ INVALID_KINDS = {
 # Fields whose changes the history shows as "from → to".
 FIELD_LABELS = {
     "department": _l("Handling department"),
+    "assignee": _l("Assigned to"),
     "grade": _l("Grade"),
     "invalid_kind": _l("Kind"),
     "duplicate_of": _l("Original complaint"),

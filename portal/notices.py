@@ -34,6 +34,10 @@ NOTICES = {
                    "department"),
     "revisit_escalated": _l("The customer is still not satisfied after the last reopen: "
                             "complaint %(number)s needs the customer-service head"),
+    "assigned": _l("A complaint was assigned to you: %(number)s"),
+    "returned": _l("Your department head returned the result for more work: %(number)s"),
+    "noted": _l("A note was added to complaint %(number)s"),
+    "urged": _l("The complaint office urges you to handle complaint %(number)s (催办)"),
 }
 
 

@@ -11,7 +11,8 @@ Counters, by the day they count on:
 - received day: received, valid (not invalid), repeats (second complaints among the valid),
   resolved (valid and replied or closed), first_time (resolved, never reopened),
   resolve_n / resolve_minutes (resolved with a recorded working time to resolve),
-  appeals (valid complaints the department appealed), extensions (requests made);
+  appeals (valid complaints the department appealed), extensions (requests made),
+  urges (times the office urged the department, 催办);
 - result due day (valid, result submitted): due_settled, on_time (submitted by the deadline,
   approved extensions included since they move the deadline), late;
 - reply day (valid): replied, revisited (the customer answered a revisit: done, handed to the
@@ -36,7 +37,7 @@ from datetime import date, datetime, tzinfo
 
 COUNTERS = ("received", "valid", "repeats", "resolved", "first_time", "resolve_n",
             "resolve_minutes", "appeals", "extensions", "due_settled", "on_time", "late",
-            "replied", "revisited", "target_milli", "answers", "satisfied", "score_sum")
+            "replied", "revisited", "target_milli", "answers", "satisfied", "score_sum", "urges")
 DIMENSIONS = ("department", "category", "grade", "channel")
 
 Key = tuple[date, str, str, str, str]  # day, department ('' before dispatch), category, grade, channel
@@ -74,7 +75,8 @@ def contributions(row: Mapping | None, tz: tzinfo, rates: Mapping[str, float]
     add(received, valid=1, repeats=int(bool(row["is_second"])), resolved=int(resolved),
         first_time=int(resolved and not row["reopen_count"]), resolve_n=int(timed),
         resolve_minutes=row["resolve_minutes"] if timed else 0,
-        appeals=int(bool(row["appeal_kind"])), extensions=row["extension_requests"] or 0)
+        appeals=int(bool(row["appeal_kind"])), extensions=row["extension_requests"] or 0,
+        urges=row.get("urge_count") or 0)
     due, submitted = row["result_due"], row["result_submitted_at"]
     if due is not None and submitted is not None:
         add(day_of(due, tz), due_settled=1, on_time=int(submitted <= due),

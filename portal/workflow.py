@@ -74,6 +74,13 @@ class Action(StrEnum):
     REVISIT_ATTEMPT = "revisit-attempt"
     SEND_SURVEY = "send-survey"
     CLOSE_REVISIT = "close-revisit"
+    # Department work and record care (issue 12): the head gives the complaint to one of
+    # their people, or returns a result before signing it off; anyone who may see it adds a
+    # note; the office urges (催办) the department.
+    ASSIGN = "assign"
+    RETURN_TO_HANDLER = "return-to-handler"
+    NOTE = "note"
+    URGE = "urge"
 
 
 class Actor(StrEnum):
@@ -82,6 +89,7 @@ class Actor(StrEnum):
     DEPARTMENT_HEAD = "department_head"
     FIRST_RESPONDER = "first_responder"  # whoever logged it
     CS_HEAD = "cs_head"
+    VIEWER = "viewer"  # anyone who may see the complaint
 
 
 @dataclass(frozen=True)
@@ -129,7 +137,18 @@ RULES: dict[Action, Rule] = {
     Action.REVISIT_ATTEMPT: Rule(frozenset({_S.REPLIED}), None, Actor.OFFICE),
     Action.SEND_SURVEY: Rule(frozenset({_S.REPLIED}), None, Actor.OFFICE),
     Action.CLOSE_REVISIT: Rule(frozenset({_S.REPLIED}), _S.CLOSED, Actor.CS_HEAD),
+    Action.ASSIGN: Rule(frozenset({_S.DISPATCHED, _S.ACKNOWLEDGED, _S.IN_PROGRESS}), None,
+                        Actor.DEPARTMENT_HEAD),
+    Action.RETURN_TO_HANDLER: Rule(frozenset({_S.RESULT_SUBMITTED}), _S.IN_PROGRESS,
+                                   Actor.DEPARTMENT_HEAD),
+    Action.NOTE: Rule(frozenset(_S), None, Actor.VIEWER),
+    # In the department's hands: not while the office rules on an appeal.
+    Action.URGE: Rule(frozenset({_S.DISPATCHED, _S.ACKNOWLEDGED, _S.IN_PROGRESS,
+                                 _S.RESULT_SUBMITTED}), None, Actor.OFFICE),
 }
+# A note or an urge changes none of the record's fields, so it needs no version and does not
+# make someone's open form stale (DOMAIN: nobody is overwritten; nobody is blocked either).
+UNVERSIONED = frozenset({Action.NOTE, Action.URGE})
 
 # Order in which buttons are offered on the complaint page.
 ACTION_ORDER = list(RULES)
@@ -200,6 +219,8 @@ def role_allows(action: Action, viewer: Viewer, subject: Subject) -> bool:
         return in_handling_department(viewer, subject) and viewer.role == Role.DEPT_HEAD
     if actor is Actor.CS_HEAD:
         return viewer.role == Role.CS_HEAD
+    if actor is Actor.VIEWER:
+        return can_view(viewer, subject)
     if actor is Actor.FIRST_RESPONDER:
         return (subject.logged_by == viewer.id or is_office(viewer)) and subject.grade == "M"
     return False

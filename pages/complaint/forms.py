@@ -255,6 +255,38 @@ class CloseRevisitForm(ActionForm):
         Length(max=5000)], render_kw={"rows": 2})
 
 
+class AssignForm(ActionForm):
+    assignee = SelectField(_l("Give it to"), [InputRequired(_l("Choose who handles it."))],
+                           validate_choice=False)  # perform() checks the person (422)
+    note = TextAreaField(_l("Note (optional)"), [Optional(), Length(max=5000)],
+                         render_kw={"rows": 2, "maxlength": 5000})
+
+    def setup(self, context: dict) -> None:
+        staff = context.get("staff", [])
+        self.assignee.choices = [("", _("— choose —"))] + [
+            (u["username"], f"{u['display_name']} ({u['username']})") for u in staff]
+        current = context["complaint"].get("assignee")
+        if not self.assignee.data and current:
+            self.assignee.data = next((u["username"] for u in staff if u["id"] == current), None)
+
+
+class UnversionedForm(ActionForm):
+    # A note or an urge changes no field: it is never refused as stale.
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class CommentForm(UnversionedForm):
+    note = TextAreaField(_l("Note"), [InputRequired(_l("Write the note.")), Length(
+        max=5000, message=_l("At most 5,000 characters."))],
+        render_kw={"rows": 2, "maxlength": 5000})
+
+
+class UrgeForm(UnversionedForm):
+    note = TextAreaField(_l("Message to the department (optional)"), [Optional(), Length(
+        max=5000, message=_l("At most 5,000 characters."))],
+        render_kw={"rows": 2, "maxlength": 5000})
+
+
 ACTION_FORMS: dict[Action, type[ActionForm]] = {
     Action.DISPATCH: DispatchForm,
     Action.REGRADE: RegradeForm,
@@ -277,4 +309,12 @@ ACTION_FORMS: dict[Action, type[ActionForm]] = {
     Action.REVISIT_ATTEMPT: RevisitAttemptForm,
     Action.SEND_SURVEY: NoteForm,
     Action.CLOSE_REVISIT: CloseRevisitForm,
+    Action.ASSIGN: AssignForm,
+    Action.RETURN_TO_HANDLER: ReasonForm,
+    Action.NOTE: CommentForm,
+    Action.URGE: UrgeForm,
+    Action.ASSIGN: AssignForm,
+    Action.RETURN_TO_HANDLER: ReasonForm,
+    Action.NOTE: CommentForm,
+    Action.URGE: UrgeForm,
 }

@@ -56,6 +56,7 @@ INVALID_MESSAGES = {
     "past": N_("The new deadline is already past."),
     "same_department": N_("Choose a department other than the current one."),
     "evidence": N_("Disputing the facts needs evidence: attach at least one file."),
+    "not_assignable": N_("Choose an active handler or head of the handling department."),
 }
 MAX_EVIDENCE = 5
 
@@ -68,7 +69,8 @@ async def _visible_complaint(request: Request, number: str) -> dict:
     return row
 
 
-def _form_context(request: Request, row: dict, departments: list[dict]) -> dict:
+def _form_context(request: Request, row: dict, departments: list[dict],
+                  staff: list[dict] = ()) -> dict:
     policy = request.app.state.policy
     tz = request.app.state.settings.timezone
     return {
@@ -79,6 +81,7 @@ def _form_context(request: Request, row: dict, departments: list[dict]) -> dict:
         if row["cap_due"] else "",
         "departments": departments,
         "complaint": row,
+        "staff": staff,  # who the head may assign it to
         "suggested_department": default_department(
             policy, row["category"], row["complained_department"]),
     }
@@ -95,14 +98,16 @@ async def _page_context(request: Request, row: dict, forms: dict | None = None) 
     if full_contacts:
         # DOMAIN §8: every view of a customer's full contact details is logged.
         await ContactView(user=user.id, complaint=row["id"], at=utcnow()).save()
-    context = _form_context(request, row, departments)
     actions = available_actions(user.viewer, subject)
+    staff = await queries.assignable_staff(row["department"]) if Action.ASSIGN in actions else []
+    context = _form_context(request, row, departments, staff)
     forms = dict(forms or {})
     for action in actions:
         if action not in forms:
             forms[action] = ACTION_FORMS[action](context=context,
                                                  data={"version": row["version"]})
-    people = await queries.user_names({i for i in (row["logged_by"], row["acknowledged_by"]) if i})
+    people = await queries.user_names(
+        {i for i in (row["logged_by"], row["acknowledged_by"], row["assignee"]) if i})
     history = await queries.history_of(row["id"])
     for event in history:
         event["changes"] = json.loads(event["changes"]) if event["changes"] else {}
@@ -161,7 +166,9 @@ async def complaint_action(request: Request, number: str, action_name: str) -> o
         raise PermissionDeniedException()
     data = await form_data(request)
     departments = await queries.departments()
-    form: ActionForm = ACTION_FORMS[action](data, context=_form_context(request, row, departments))
+    staff = await queries.assignable_staff(row["department"]) if action is Action.ASSIGN else []
+    form: ActionForm = ACTION_FORMS[action](data, context=_form_context(request, row, departments,
+                                                                        staff))
     if not status_allows(action, row["status"]):
         return await _conflict(request, row, "status")
     policy = request.app.state.policy

@@ -16,7 +16,7 @@ SORTS = ("due", "new")
 async def inbox_page(request: Request, status: str = "open", grade: str = "",
                      urgent: bool = False, q: str = "", department: str = "",
                      before: int | None = None, sort: str = "due", after: str = "",
-                     extension: bool = False) -> object:
+                     extension: bool = False, assigned: str = "") -> object:
     """The department's complaints; the office sees every department and may pick one."""
     user = user_of(request)
     policy = request.app.state.policy
@@ -32,18 +32,22 @@ async def inbox_page(request: Request, status: str = "open", grade: str = "",
     f = queries.ListFilter(department=dept, status=status, grade=grade, urgent=urgent,
                            q=q[:100], before=before, sort=sort, after=after[:40],
                            extension_pending=extension,
+                           assignee=user.id if assigned == "me" else None,
                            statuses=OFFICE_OPEN if user.is_office else DEPARTMENT_OPEN)
     rows, next_cursor = await queries.complaint_page(f)
+    assignees = await queries.user_names({r["assignee"] for r in rows if r["assignee"]})
     params = {k: v for k, v in {"status": status, "grade": grade, "urgent": "true" if urgent else "",
                                 "q": q, "department": dept if user.is_office and dept else "",
                                 "sort": sort if sort != "due" else "",
-                                "extension": "true" if extension else ""}.items() if v}
+                                "extension": "true" if extension else "",
+                                "assigned": "me" if assigned == "me" else ""}.items() if v}
     return render(
         request, "inbox/inbox.html", headers={"Vary": "HX-Request"}, rows=rows,
         next_cursor=next_cursor, first_page=before is None and not after, params=urlencode(params),
         cursor_name="after" if sort == "due" else "before", f=f, now=utcnow(),
         policy=policy, departments={d["code"]: d for d in dept_list}, dept_list=dept_list,
-        statuses=STATUS_FILTERS, nav="inbox",
+        statuses=STATUS_FILTERS, nav="inbox", assignees=assignees,
+        assigned_to_me=assigned == "me",
     )
 
 

@@ -48,6 +48,7 @@ KPIS = (
     Kpi("repeat_rate", _l("Repeat rate"), _l("Repeats"), "rate", -1),
     Kpi("appeals", _l("Appeals"), _l("Appeals"), "count", -1),
     Kpi("extensions", _l("Extension requests"), _l("Extensions"), "count", -1),
+    Kpi("urges", _l("Times urged (催办)"), _l("Urged"), "count", -1),
     Kpi("overdue", _l("Overdue"), _l("Overdue"), "count", -1),
 )
 SUMMARY = tuple(k for k in KPIS if k.key != "revisit_target")  # the target shows with the rate

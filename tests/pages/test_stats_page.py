@@ -219,7 +219,7 @@ def test_the_breakdown_table_has_every_kpi_per_group_and_the_total(client, data)
         "received": "2", "on_time_rate": "100.0%", "resolution_rate": "50.0%",
         "mean_hours": "5.0", "median_hours": "5.0", "satisfaction_rate": "100.0%",
         "mean_score": "5.0", "revisit_rate": "100.0%", "revisit_target": "80.0%",
-        "repeat_rate": "0.0%", "appeals": "0", "extensions": "0", "overdue": "0"}
+        "repeat_rate": "0.0%", "appeals": "0", "extensions": "0", "urges": "0", "overdue": "0"}
     assert rows["SVC"]["on_time_rate"] == "—"  # nothing due yet
     assert rows["SVC"]["resolution_rate"] == "0.0%"
     assert rows["SVC"]["mean_hours"] == rows["SVC"]["satisfaction_rate"] == "—"
@@ -425,7 +425,7 @@ def test_the_csv_export(client, data):
     assert qa == {"received": "2", "on_time_rate": "100.0%", "resolution_rate": "50.0%",
                   "mean_hours": "5.0", "median_hours": "5.0", "satisfaction_rate": "100.0%",
                   "mean_score": "5.0", "revisit_rate": "100.0%", "revisit_target": "80.0%",
-                  "repeat_rate": "0.0%", "appeals": "0", "extensions": "0", "overdue": "0"}
+                  "repeat_rate": "0.0%", "appeals": "0", "extensions": "0", "urges": "0", "overdue": "0"}
     svc = dict(zip([k.key for k in view.KPIS], lines[2][1:], strict=True))
     assert svc["on_time_rate"] == "" and svc["received"] == "1"  # no data: an empty cell
     assert lines[3][1:4] == ["3", "100.0%", "33.3%"]

@@ -38,6 +38,10 @@ EXPECTED = {
     Action.REVISIT_ATTEMPT: {S.REPLIED},
     Action.SEND_SURVEY: {S.REPLIED},
     Action.CLOSE_REVISIT: {S.REPLIED},
+    Action.ASSIGN: {S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS},
+    Action.RETURN_TO_HANDLER: {S.RESULT_SUBMITTED},
+    Action.NOTE: set(S),
+    Action.URGE: {S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.RESULT_SUBMITTED},
 }
 
 OFFICE = Viewer(1, Role.OFFICE, None)
@@ -97,12 +101,18 @@ def test_a_logged_complaint_is_not_yet_any_departments():
 
 
 def test_available_actions_for_typical_viewers():
-    assert available_actions(QA_STAFF, subject(S.DISPATCHED)) == [Action.ACKNOWLEDGE]
-    assert available_actions(QA_HEAD, subject(S.RESULT_SUBMITTED)) == [Action.SIGN_OFF]
-    assert available_actions(OFFICE, subject(S.RESULT_SUBMITTED)) == [Action.SEND_BACK]
+    assert available_actions(QA_STAFF, subject(S.DISPATCHED)) == [Action.ACKNOWLEDGE,
+                                                                   Action.NOTE]
+    assert available_actions(QA_HEAD, subject(S.RESULT_SUBMITTED)) == [
+        Action.SIGN_OFF, Action.RETURN_TO_HANDLER, Action.NOTE]
+    assert available_actions(QA_HEAD, subject(S.DISPATCHED))[-3:] == [
+        Action.APPEAL, Action.ASSIGN, Action.NOTE]
+    assert available_actions(OFFICE, subject(S.RESULT_SUBMITTED)) == [
+        Action.SEND_BACK, Action.NOTE, Action.URGE]
     assert available_actions(OFFICE, subject(S.LOGGED, None, "M")) == [
-        Action.DISPATCH, Action.REGRADE, Action.INVALID, Action.RESOLVE_ON_SPOT]
-    assert available_actions(CLERK, subject(S.REPLIED)) == []
+        Action.DISPATCH, Action.REGRADE, Action.INVALID, Action.RESOLVE_ON_SPOT, Action.NOTE]
+    assert available_actions(CLERK, subject(S.REPLIED)) == [Action.NOTE]
+    assert available_actions(SVC_STAFF, subject(S.DISPATCHED)) == []  # not theirs to see
 
 
 def test_extension_and_appeal_conditions():
