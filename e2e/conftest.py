@@ -104,7 +104,11 @@ def server(mailbox):
             time.sleep(0.1)
     yield base
     proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:  # a loaded machine: don't fail a passed run on shutdown
+        proc.kill()
+        proc.wait()
 
 
 @pytest.fixture(scope="session")
