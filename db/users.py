@@ -243,3 +243,36 @@ async def deactivate_department(code: str, actor_id: int, now: datetime) -> int:
             return still_open
         await update_department(code, {"is_active": False}, actor_id, now)
         return 0
+
+
+# -- import ------------------------------------------------------------------------------
+
+async def import_context() -> tuple[dict[str, dict], dict[str, str]]:
+    """What portal.staff_import.judge compares with: users and active departments."""
+    users = {u["username"]: {"name": u["display_name"], "email": u["email"], "role": u["role"],
+                             "department": u["department"] or ""}
+             for u in await User.select(User.username, User.display_name, User.email,
+                                        User.role, User.department)}
+    departments = {d["code"]: d["name_zh"] for d in await Department.select(
+        Department.code, Department.name_zh).where(Department.is_active.eq(True))}
+    return users, departments
+
+
+async def import_users(rows: list, actor_id: int, now: datetime, mailing: Mailing) -> int:
+    """Writes judged rows (new or changed; none may be an error) in one transaction; new
+    users get a set-password email. Returns how many users were written."""
+    written = 0
+    async with atomic():
+        for row in rows:
+            v = row.values
+            values = {"username": v["username"], "display_name": v["name"], "email": v["email"],
+                      "role": v["role"], "department": v["department"] or None}
+            if row.status == "new":
+                await create_user({**values, "language": "zh_CN"}, "", actor_id, now, mailing)
+                written += 1
+            elif row.status == "changed":
+                existing = await User.select(User.id).where(
+                    User.username == v["username"]).first()
+                await update_user(existing["id"], values, actor_id, now)
+                written += 1
+    return written

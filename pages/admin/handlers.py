@@ -11,6 +11,7 @@ from litestar.exceptions import NotFoundException
 from db import queries
 from db import users as store
 from pages.admin.forms import DepartmentForm, DepartmentRenameForm, UserEditForm, UserForm
+from pages.admin.imports import ROUTES as import_routes
 from portal.i18n import _, _l, get_locale
 from portal.timeutil import utcnow
 from portal.web import Conflict, form_data, redirect, render, roles, user_of
@@ -230,6 +231,6 @@ async def activate_department(request: Request, code: str) -> object:
                     request)
 
 
-ROUTES = [admin_index, users_page, new_user_page, create_user, edit_user_page, update_user,
+ROUTES = [*import_routes, admin_index, users_page, new_user_page, create_user, edit_user_page, update_user,
           reset_password, departments_page, create_department, rename_department,
           deactivate_department, activate_department]
