@@ -34,7 +34,7 @@ def test_the_admin_adds_a_department_and_a_handler_who_sets_a_password(login, br
     admin.goto("/admin/users")
     admin.locator("[data-action=new-user]").click()
     admin.get_by_label("用户名").fill("hr.staff")
-    admin.locator("#name").fill("钱多多（人事部）")
+    admin.get_by_label("姓名").fill("钱多多（人事部）")
     admin.get_by_label("邮箱").fill("hr.staff@example.com")
     admin.get_by_label("角色").select_option("handler")
     admin.get_by_label("部门").select_option("HR")

@@ -17,7 +17,7 @@ class UserForm(PortalForm):
     username = StringField(_l("Username"), [InputRequired(_l("Enter a username.")), Length(max=64),
                                             Regexp(USERNAME_RE, message=_l(
                                                 "Letters, digits, dot, dash and underscore only."))])
-    name = StringField(_l("Name"), [InputRequired(_l("Enter the name.")), Length(max=64)])
+    name = StringField(_l("Full name"), [InputRequired(_l("Enter the name.")), Length(max=64)])
     email = StringField(_l("Email"), [Optional(), Length(max=255),
                                       Regexp(EMAIL_RE, message=_l("Enter a valid email address."))])
     role = SelectField(_l("Role"), [InputRequired()])

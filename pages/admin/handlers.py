@@ -20,7 +20,7 @@ from portal.workflow import Role
 ADMIN = roles(Role.ADMIN)
 ADMIN_OR_CS_HEAD = roles(Role.ADMIN, Role.CS_HEAD)
 # The names of the fields in a user's change log.
-FIELD_LABELS = {"username": _l("Username"), "display_name": _l("Name"), "email": _l("Email"),
+FIELD_LABELS = {"username": _l("Username"), "display_name": _l("Full name"), "email": _l("Email"),
                 "role": _l("Role"), "department": _l("Department"), "language": _l("Language"),
                 "is_active": _l("Active"), "password": _l("Password"),
                 "set-password-link": _l("Set-password link")}

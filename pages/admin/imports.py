@@ -9,7 +9,7 @@ from litestar import Request, get, post
 from litestar.datastructures import UploadFile
 
 from db import users as store
-from portal.i18n import _
+from portal.i18n import _, _l
 from portal.staff_import import ImportFileError, judge, read_file, sign_rows, unsign_rows
 from portal.timeutil import utcnow
 from portal.web import Conflict, redirect, render, roles, user_of
@@ -17,6 +17,8 @@ from portal.workflow import Role
 
 ADMIN = roles(Role.ADMIN)
 MAX_BYTES = 5 * 1024 * 1024
+COLUMN_LABELS = {"name": _l("Full name"), "email": _l("Email"), "role": _l("Role"),
+                 "department": _l("Department")}
 
 
 def _page(request: Request, rows=None, error: str = "", status: int = 200, problem: str = ""):
@@ -25,7 +27,8 @@ def _page(request: Request, rows=None, error: str = "", status: int = 200, probl
               for s in ("new", "changed", "unchanged", "error")}
     blob = sign_rows(request.app.state.settings.secret_key, rows) if rows else ""
     return render(request, "admin/import.html", status_code=status, rows=rows, counts=counts,
-                  error=error, blob=blob, problem=problem, nav="admin")
+                  error=error, blob=blob, problem=problem, column_labels=COLUMN_LABELS,
+                  nav="admin")
 
 
 @get("/admin/users/import", guards=[ADMIN])
