@@ -20,6 +20,7 @@ class Department(Table):
     code = Varchar(length=16, unique=True)
     name_zh = Varchar(length=64)
     name_en = Varchar(length=64)
+    is_active = Boolean(default=True)  # a deactivated one leaves routing and dispatch choices
 
     @classmethod
     def get_readable(cls):
@@ -383,3 +384,26 @@ class PolicyVersion(Table):
     created_by = ForeignKey(references=User, null=True, default=None)
     data = Text()  # JSON: the whole policy document, as the TOML file would hold it
     changes = Text(default="[]")  # JSON: [[field, from, to], ...] against the version before
+
+
+class SetPasswordLink(Table):
+    """A single-use set-password link emailed to a user; only a hash of its token is kept,
+    so a copy of the database cannot be used to take over an account."""
+
+    user = ForeignKey(references=User, index=True, on_delete=OnDelete.restrict)
+    token_hash = Varchar(length=64, unique=True)  # sha256 hex of the emailed token
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)  # set, or superseded by a newer link
+    created_by = ForeignKey(references=User, null=True, default=None,
+                            on_delete=OnDelete.restrict)
+
+
+class AdminEvent(Table):
+    """Every change an administrator makes to users and departments: who, when, what."""
+
+    at = Timestamptz()
+    actor = ForeignKey(references=User, null=True, on_delete=OnDelete.restrict)
+    kind = Varchar(length=32)  # user-create | user-update | department-create | ...
+    target = Varchar(length=64, index=True)  # "user:<username>" | "department:<code>"
+    detail = Text(default="{}")  # JSON: {field: [before, after]}

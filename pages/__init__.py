@@ -4,7 +4,9 @@ from importlib import import_module
 
 PAGES = ("login", "home", "intake", "triage", "inbox", "mine", "complaint", "notifications",
          "calendar", "revisits", "survey", "stats", "leaderboard",
-         "account", "audit", "policy")
+         "account", "audit", "policy",
+         "admin", "set_password",
+         )
 
 
 def routes() -> list:

@@ -34,17 +34,3 @@ def safe_next(target: str | None) -> str:
     if target.startswith("//"):
         return "/"
     return target
-
-
-MIN_PASSWORD_LENGTH = 10
-
-
-def password_problem(username: str, password: str) -> str | None:
-    """Why a new password is refused (a message id for gettext), or None when it is fine."""
-    from portal.i18n import _
-
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
-    if username and username.casefold() in password.casefold():
-        return _("The password must not contain your username.")
-    return None

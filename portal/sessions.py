@@ -8,13 +8,14 @@ away from the desk.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
+
+from portal import accounts
 
 
 class WorkingClock(Protocol):
@@ -79,6 +80,5 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def token_hash(token: str) -> str:
-    """Only the hash is stored: a copy of the table does not hand out live sessions."""
-    return hashlib.sha256(token.encode()).hexdigest()
+# Only the hash is stored: a copy of the table does not hand out live sessions.
+token_hash = accounts.token_hash

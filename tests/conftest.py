@@ -42,7 +42,7 @@ PER_TEST_TABLES = ("user_session", "login_attempt", "policy_version",
                    "service_star", "assessment_event", "assessment_score", "assessment_quarter",
                    "stats_day", "stats_person_day", "survey", "revisit_attempt", "contact_view", "notification", "attachment", "complaint_event",
                    "deadline_alert", "outbox_email", "complaint", "complaint_counter",
-                   "calendar_day", "calendar_year")
+                   "calendar_day", "calendar_year", "set_password_link", "admin_event")
 
 
 async def _pg_admin(sql: str) -> None:

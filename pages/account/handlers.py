@@ -5,11 +5,11 @@ from __future__ import annotations
 from litestar import Request, get, post
 from litestar.response import Redirect
 
-from db.sessions import end_sessions
 from db.tables import User
-from db.transactions import atomic
+from db.users import set_password
 from pages.account.forms import PasswordForm, SettingsForm
-from portal.auth import hash_password, password_problem, verify_password
+from portal.accounts import password_problem
+from portal.auth import verify_password
 from portal.i18n import LANG_COOKIE, _, set_locale
 from portal.timeutil import utcnow
 from portal.web import flash, form_data, render, session_token, user_of
@@ -45,17 +45,14 @@ async def _change_password(request: Request, form: PasswordForm) -> object:
         row = await User.select(User.password_hash).where(User.id == user.id).first()
         if not verify_password(row["password_hash"], form.current_password.data):
             form.current_password.errors = [_("That is not your current password.")]
-        elif problem := password_problem(user.username, form.new_password.data):
+        elif problem := password_problem(form.new_password.data, user.username):
             form.new_password.errors = [problem]
         elif form.new_password.data == form.current_password.data:
             form.new_password.errors = [_("The new password is the same as the current one.")]
         else:
-            now = utcnow()
-            async with atomic():
-                await User.update({User.password_hash: hash_password(form.new_password.data)}
-                                  ).where(User.id == user.id)
-                # ASVS 3.3.3: a new password ends every other session of the user.
-                ended = await end_sessions(user.id, now=now, keep=session_token(request))
+            # ASVS 3.3.3: a new password ends every other session of the user.
+            ended = await set_password(user.id, form.new_password.data, now=utcnow(),
+                                       keep=session_token(request))
             return _done(request, _("Your password has been changed.") + (
                 " " + _("You were signed out everywhere else.") if ended else ""))
     return await _page(request, password=form, status=422)

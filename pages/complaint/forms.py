@@ -63,7 +63,8 @@ class DispatchForm(ActionForm):
     def setup(self, context: dict) -> None:
         name = "name_en" if context["locale"] == "en" else "name_zh"
         self.department.choices = [("", _("— choose —"))] + [
-            (d["code"], f"{d[name]} ({d['code']})") for d in context["departments"]]
+            (d["code"], f"{d[name]} ({d['code']})") for d in context["departments"]
+            if d.get("is_active", True)]
         if not self.department.data and context.get("suggested_department"):
             self.department.data = context["suggested_department"]
 

@@ -66,7 +66,7 @@ class IntakeForm(PortalForm):
             (c.code, c.label(locale)) for c in policy.categories]
         name = "name_en" if locale == "en" else "name_zh"
         self.complained_department.choices = [("", _("— none —"))] + [
-            (d["code"], d[name]) for d in departments]
+            (d["code"], d[name]) for d in departments if d.get("is_active", True)]
         self.criteria.choices = [
             (c.code, c.label(locale)) for c in policy.criteria if not c.automatic]
 

@@ -44,6 +44,6 @@ def test_safe_next_keeps_paths_on_this_site(target):
     ("qa.staff", "correct horse battery", True),
 ])
 def test_password_problem(username, password, ok):
-    from portal.auth import password_problem
+    from portal.accounts import password_problem
 
-    assert (password_problem(username, password) is None) is ok
+    assert (password_problem(password, username) is None) is ok

@@ -1,0 +1,97 @@
+"""portal.staff_import: reading CSV and XLSX staff lists and judging each row."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from portal.i18n import in_locale
+from portal.staff_import import ImportFileError, judge, read_csv, read_file, read_xlsx, sign_rows, unsign_rows
+
+USERS = {"qa.staff": {"name": "孙丽", "email": "qa.staff@example.com", "role": "handler",
+                      "department": "QA"}}
+DEPTS = {"QA": "质量部", "SVC": "客服部"}
+HEADER = "username,name,email,role,department\n"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with in_locale("en"):
+        yield
+
+
+def csv_rows(body: str, bom: bool = False):
+    return read_csv((("\ufeff" if bom else "") + HEADER + body).encode())
+
+
+def xlsx_bytes(table) -> bytes:
+    book = Workbook()
+    for r in table:
+        book.active.append(r)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def test_csv_with_and_without_bom_reads_the_same():
+    body = "li.na,李娜,li.na@example.com,handler,QA\n"
+    assert [r.values for r in csv_rows(body)] == [r.values for r in csv_rows(body, bom=True)]
+    assert csv_rows(body)[0].values == {"username": "li.na", "name": "李娜",
+                                        "email": "li.na@example.com", "role": "handler",
+                                        "department": "QA"}
+
+
+def test_chinese_headers_and_blank_rows():
+    data = "用户名,姓名,邮箱,角色,部门\nli.na,李娜,a@b.cn,处理人,质量部\n,,,,\n".encode()
+    [row] = judge(read_csv(data), USERS, DEPTS)
+    assert row.line == 2 and row.status == "new"
+    assert (row.values["role"], row.values["department"]) == ("handler", "QA")
+
+
+def test_xlsx_reads_the_first_sheet():
+    rows = read_xlsx(xlsx_bytes([["username", "name", "email", "role", "department"],
+                                 ["li.na", "李娜", "a@b.cn", "employee", None]]))
+    assert rows[0].values["department"] == "" and rows[0].line == 2
+
+
+@pytest.mark.parametrize("name, data", [
+    ("staff.txt", b"x"), ("staff.csv", b""), ("staff.csv", b"username,name\nx,y\n"),
+    ("staff.csv", "\xff\xfe".encode("latin-1")), ("staff.xlsx", b"not a zip"),
+    ("staff.csv", HEADER.encode()),
+])
+def test_unreadable_files_are_refused_as_a_whole(name, data):
+    with pytest.raises(ImportFileError):
+        read_file(name, data)
+
+
+def test_new_changed_unchanged_and_errors_with_every_reason():
+    rows = judge(csv_rows(
+        "li.na,李娜,li.na@example.com,handler,QA\n"
+        "qa.staff,孙丽,qa.staff@example.com,dept_head,qa\n"
+        "qa.staff,孙丽,,handler,QA\n"
+        "wang,,not-an-email,boss,HR\n"
+        "zhao,赵,,employee,\n"
+        "han,韩,han@example.com,handler,\n"), USERS, DEPTS)
+    assert [r.status for r in rows] == ["new", "changed", "error", "error", "error", "error"]
+    assert rows[1].changed == ["role"]
+    assert rows[2].errors == ["duplicate username in the file (row 3)"]
+    assert rows[3].errors == ["missing name", "bad email address", "unknown role boss",
+                              "unknown department HR"]
+    assert rows[4].errors == ["a new user needs an email address for the set-password link"]
+    assert rows[5].errors == ["handlers and department heads need a department"]
+
+
+def test_an_unchanged_row():
+    [row] = judge(csv_rows("qa.staff,孙丽,qa.staff@example.com,handler,QA\n"), USERS, DEPTS)
+    assert (row.status, row.changed) == ("unchanged", [])
+
+
+def test_signed_rows_come_back_unchanged_and_tampering_is_caught():
+    rows = csv_rows("li.na,李娜,li.na@example.com,handler,QA\n")
+    blob = sign_rows("secret", rows)
+    back = unsign_rows("secret", blob)
+    assert [(r.line, r.values) for r in back] == [(r.line, r.values) for r in rows]
+    assert unsign_rows("other", blob) is None
+    assert unsign_rows("secret", blob[:-3] + "abc") is None
