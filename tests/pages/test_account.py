@@ -69,20 +69,21 @@ def test_a_refused_password_change_says_why_and_changes_nothing(client, restore_
     assert clerk(client)["password_hash"] == before
 
 
-def test_a_password_change_ends_the_other_sessions_but_not_this_one(client, app, restore_clerk):
-    from litestar.testing import TestClient
-
-    from tests.conftest import PortalClient
-
-    with TestClient(app, base_url="http://testserver.local") as other_http:
-        other_http.follow_redirects = False
-        other = PortalClient(other_http)
-        other.login("clerk")
-        assert other.get("/mine").status_code == 200
-        client.login("clerk")
-        assert change(client).status_code == 303
-        assert other.get("/mine", follow_redirects=False).status_code == 303
-        assert client.get("/mine").status_code == 200
+def test_a_password_change_ends_the_other_sessions_but_not_this_one(client, restore_clerk):
+    # Two browsers of the same user: one client, its session cookie swapped between them
+    # (a second TestClient cannot share the app's PostgreSQL pool).
+    client.login("clerk")
+    other = client.http.cookies["portal_session"]
+    client.login("clerk")
+    this = client.http.cookies["portal_session"]
+    assert other != this
+    assert change(client).status_code == 303
+    this = client.http.cookies["portal_session"]  # the flash rewrote this browser's cookie
+    assert client.get("/mine").status_code == 200
+    client.http.cookies.set("portal_session", other)
+    assert client.get("/mine", follow_redirects=False).status_code == 303
+    client.http.cookies.set("portal_session", this)
+    assert client.get("/mine").status_code == 200
     live = client.run(lambda: UserSession.count().where(UserSession.ended_at.is_null()))
     assert live == 1
 
