@@ -3,7 +3,8 @@
 from importlib import import_module
 
 PAGES = ("login", "home", "intake", "triage", "inbox", "mine", "complaint", "notifications",
-         "calendar", "revisits", "survey", "stats", "leaderboard")
+         "calendar", "revisits", "survey", "stats", "leaderboard",
+         "search")
 
 
 def routes() -> list:

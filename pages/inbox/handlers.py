@@ -3,6 +3,7 @@ from urllib.parse import urlencode
 from litestar import Request, get
 
 from db import queries
+from pages.inbox import export
 from portal.timeutil import utcnow
 from portal.web import render, roles, user_of
 from portal.workflow import DEPARTMENT_OPEN, OFFICE_OPEN, Role, Status
@@ -13,14 +14,18 @@ SORTS = ("due", "new")
 
 
 @get("/inbox", guards=[STAFF])
-async def inbox_page(request: Request, status: str = "open", grade: str = "",
+async def inbox_page(request: Request, status: str = "", grade: str = "",
                      urgent: bool = False, q: str = "", department: str = "",
                      before: int | None = None, sort: str = "due", after: str = "",
                      extension: bool = False) -> object:
     """The department's complaints; the office sees every department and may pick one."""
     user = user_of(request)
     policy = request.app.state.policy
+    # A search looks in every status unless one status is chosen: a closed complaint is found
+    # by its number as well as an open one.
     status = status if status in STATUS_FILTERS else "open"
+    if q.strip() and status == "open":
+        status = "all"
     # An explicit `before` (newest-first cursor) keeps old links working.
     sort = "new" if before is not None else (sort if sort in SORTS else "due")
     grade = grade if policy.has("grades", grade) else ""
@@ -47,4 +52,4 @@ async def inbox_page(request: Request, status: str = "open", grade: str = "",
     )
 
 
-ROUTES = [inbox_page]
+ROUTES = [inbox_page, *export.ROUTES]
