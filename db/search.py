@@ -118,6 +118,16 @@ def parse_cursor(cursor: str) -> tuple[int, int | None]:
         return 0, None
 
 
+def tier_query(condition, scope, before: int | None, limit: int):
+    """One tier's rows, newest first (also what bench/search.py explains)."""
+    query = Complaint.select(*LIST_COLUMNS).where(condition)
+    if scope is not None:
+        query = query.where(scope)
+    if before is not None:
+        query = query.where(Complaint.id < before)
+    return query.order_by(Complaint.id, ascending=False).limit(limit)
+
+
 async def search_page(sq: SearchQuery, viewer: Viewer, after: str = "",
                       page_size: int = PAGE_SIZE) -> tuple[list[dict], str | None]:
     """One page of matches (each row with its `match` tier) and the next page's cursor."""
@@ -129,12 +139,9 @@ async def search_page(sq: SearchQuery, viewer: Viewer, after: str = "",
     for tier, condition in enumerate(tier_conditions(sq, await short_floor(sq))):
         if tier < start or len(rows) > page_size:
             continue
-        query = Complaint.select(*LIST_COLUMNS).where(condition)
-        if scope is not None:
-            query = query.where(scope)
-        if tier == start and ident is not None:
-            query = query.where(Complaint.id < ident)
-        found = await query.order_by(Complaint.id, ascending=False).limit(page_size + 1 - len(rows))
+        query = tier_query(condition, scope, ident if tier == start else None,
+                           page_size + 1 - len(rows))
+        found = await query
         rows += [{**row, "match": tier} for row in found]
     next_cursor = None
     if len(rows) > page_size:
