@@ -45,7 +45,7 @@ def _any(conditions: list):
 
 
 def _tiers(sq: SearchQuery, floor: int | None) -> list[list[tuple]]:
-    """Each tier as (condition, its negation) pairs; a None negation ends the tiers."""
+    """Each tier as (condition, its negation) pairs; the last tier needs no negation."""
     if sq.number:
         return [[(Complaint.number == sq.number, None)]]
     first, second, rest = [], [], []
@@ -63,14 +63,17 @@ def _tiers(sq: SearchQuery, floor: int | None) -> list[list[tuple]]:
         if seq != frag:
             second.append((Complaint.number.like(f"%{frag}"),
                            Complaint.number.not_like(f"%{frag}")))
-        rest.append((Complaint.number.like(f"%{frag}%"), None))
+        rest.append((Complaint.number.like(f"%{frag}%"), Complaint.number.not_like(f"%{frag}%")))
+    recent = []
     if sq.short:
-        rest.append((Complaint.customer_name.like(f"{_escape(sq.text)}%"), None))
-        recent = _any([_contains(column, sq.text) for column in TEXT_COLUMNS])
-        rest.append((recent & (Complaint.id > floor) if floor else recent, None))
+        prefix = f"{_escape(sq.text)}%"
+        rest.append((Complaint.customer_name.like(prefix), Complaint.customer_name.not_like(prefix)))
+        # A tier of its own: ORed with the name prefix, the id bound could not limit the scan.
+        text = _any([_contains(column, sq.text) for column in TEXT_COLUMNS])
+        recent.append((text & (Complaint.id > floor) if floor else text, None))
     else:
         rest.extend((_contains(column, sq.text), None) for column in TEXT_COLUMNS)
-    return [tier for tier in (first, second, rest) if tier]
+    return [tier for tier in (first, second, rest, recent) if tier]
 
 
 def tier_conditions(sq: SearchQuery, floor: int | None = None) -> list:

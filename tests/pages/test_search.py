@@ -128,3 +128,12 @@ def test_the_header_has_the_search_box(client, viewers):
 def test_search_needs_a_login(client, viewers):
     r = client.get("/search?q=113", follow_redirects=False)
     assert r.status_code in (302, 303, 401)
+
+
+def test_a_two_character_query_finds_names_first_then_text_each_once(client, viewers):
+    text = client.run(make_complaint, viewers, customer_name="李雷", description="欧阳先生反映漏水")
+    name = client.run(make_complaint, viewers, customer_name="欧阳娜娜", description="欧阳")
+    client.login("office")
+    page = client.get("/search?q=欧阳").text
+    assert numbers_in(page) == [name["number"], text["number"]]
+    assert "100,000" in page
