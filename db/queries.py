@@ -7,9 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from db.tables import Attachment, Complaint, ComplaintEvent, Department, Notification, User
-from db.transactions import is_sqlite
 from portal.contact import normalize_phone
-from portal.numbering import parse_number
 from portal.workflow import DEPARTMENT_OPEN, Status
 
 PAGE_SIZE = 25
@@ -137,22 +135,11 @@ class ListFilter:
 
 
 def _search_condition(q: str):
-    q = q.strip()
-    if parse_number(q):
-        return Complaint.number == q.upper()
-    phone = normalize_phone(q)
-    if phone.isdigit() and len(phone) >= 7:
-        return Complaint.customer_phone == phone
-    if "@" in q:
-        return Complaint.customer_email == q
-    like = f"%{q.replace('%', '').replace('_', '')}%"
-    # SQLite's LIKE already ignores ASCII case; PostgreSQL needs ILIKE.
-    op = "like" if is_sqlite() else "ilike"
-    return (
-        getattr(Complaint.customer_name, op)(like)
-        | getattr(Complaint.description, op)(like)
-        | getattr(Complaint.product, op)(like)
-    )
+    """The one search condition of every list (db/search.py)."""
+    from db.search import search_condition
+    from portal.search import parse_query
+
+    return search_condition(parse_query(q))
 
 
 def due_cursor(row: dict) -> str:
@@ -259,7 +246,11 @@ async def unread_count(user_id: int) -> int:
     )
 
 
-async def notifications_of(user_id: int, limit: int = 50) -> list[dict]:
+async def notifications_of(user_id: int, limit: int = 50, before: int | None = None) -> list[dict]:
+    """A user's notifications, newest first; `before` is the keyset cursor (a smaller id)."""
+    where = Notification.user == user_id
+    if before is not None:
+        where = where & (Notification.id < before)
     return await (
         Notification.select(
             Notification.id,
@@ -269,7 +260,7 @@ async def notifications_of(user_id: int, limit: int = 50) -> list[dict]:
             Notification.read_at,
             Notification.complaint.number.as_alias("number"),
         )
-        .where(Notification.user == user_id)
+        .where(where)
         .order_by(Notification.id, ascending=False)
         .limit(limit)
     )

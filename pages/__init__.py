@@ -6,6 +6,7 @@ PAGES = ("login", "home", "intake", "triage", "inbox", "mine", "complaint", "not
          "calendar", "revisits", "survey", "stats", "leaderboard",
          "account", "audit", "policy",
          "admin", "set_password",
+         "search",
          )
 
 

@@ -3,37 +3,24 @@ from urllib.parse import urlencode
 from litestar import Request, get
 
 from db import queries
+from pages.inbox import export
+from pages.inbox.filters import STAFF, STATUS_FILTERS, inbox_filter
 from portal.timeutil import utcnow
-from portal.web import render, roles, user_of
-from portal.workflow import DEPARTMENT_OPEN, OFFICE_OPEN, Role, Status
-
-STAFF = roles(Role.OFFICE, Role.CS_HEAD, Role.HANDLER, Role.DEPT_HEAD)
-STATUS_FILTERS = ("open", "all", *[s.value for s in Status])
-SORTS = ("due", "new")
+from portal.web import render, user_of
 
 
 @get("/inbox", guards=[STAFF])
-async def inbox_page(request: Request, status: str = "open", grade: str = "",
+async def inbox_page(request: Request, status: str = "", grade: str = "",
                      urgent: bool = False, q: str = "", department: str = "",
                      before: int | None = None, sort: str = "due", after: str = "",
                      extension: bool = False, assigned: str = "") -> object:
     """The department's complaints; the office sees every department and may pick one."""
     user = user_of(request)
     policy = request.app.state.policy
-    status = status if status in STATUS_FILTERS else "open"
-    # An explicit `before` (newest-first cursor) keeps old links working.
-    sort = "new" if before is not None else (sort if sort in SORTS else "due")
-    grade = grade if policy.has("grades", grade) else ""
+    f = await inbox_filter(request, status, grade, urgent, q, department, extension, assigned,
+                           sort, before, after)
+    status, sort, grade, dept = f.status, f.sort, f.grade, f.department
     dept_list = await queries.departments()
-    if user.is_office:
-        dept = department if department in {d["code"] for d in dept_list} else None
-    else:
-        dept = user.department
-    f = queries.ListFilter(department=dept, status=status, grade=grade, urgent=urgent,
-                           q=q[:100], before=before, sort=sort, after=after[:40],
-                           extension_pending=extension,
-                           assignee=user.id if assigned == "me" else None,
-                           statuses=OFFICE_OPEN if user.is_office else DEPARTMENT_OPEN)
     rows, next_cursor = await queries.complaint_page(f)
     assignees = await queries.user_names({r["assignee"] for r in rows if r["assignee"]})
     params = {k: v for k, v in {"status": status, "grade": grade, "urgent": "true" if urgent else "",
@@ -51,4 +38,4 @@ async def inbox_page(request: Request, status: str = "open", grade: str = "",
     )
 
 
-ROUTES = [inbox_page]
+ROUTES = [inbox_page, *export.ROUTES]

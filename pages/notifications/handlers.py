@@ -1,4 +1,6 @@
 from litestar import Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.response import Redirect
 
 from db import queries
 from db.tables import Notification
@@ -8,10 +10,33 @@ from portal.web import redirect, render, user_of
 
 
 @get("/notifications")
-async def notifications_page(request: Request) -> object:
+async def notifications_page(request: Request, before: int | None = None) -> object:
+    """Newest first, PAGE_SIZE a page, keyset-paginated by id."""
     user = user_of(request)
+    items = await queries.notifications_of(user.id, limit=queries.PAGE_SIZE + 1, before=before)
+    next_cursor = items[queries.PAGE_SIZE - 1]["id"] if len(items) > queries.PAGE_SIZE else None
     return render(request, "notifications/notifications.html",
-                  items=await queries.notifications_of(user.id), nav="notifications")
+                  items=items[:queries.PAGE_SIZE], next_cursor=next_cursor,
+                  first_page=before is None, nav="notifications")
+
+
+@get("/notifications/{notification_id:int}/open")
+async def open_notification(request: Request, notification_id: int) -> Redirect:
+    """Marks one's own notification read and goes to its complaint. A GET on purpose, so the
+    link opens like any link (new tab, middle click): the only change it makes is the read
+    flag of the viewer's own notification, which a forged request cannot turn into harm.
+    Someone else's notification, or none, answers 404 and changes nothing."""
+    user = user_of(request)
+    row = await (Notification.select(Notification.id, Notification.read_at,
+                                     Notification.complaint.number.as_alias("number"))
+                 .where((Notification.id == notification_id) & (Notification.user == user.id))
+                 .first())
+    if row is None:
+        raise NotFoundException()
+    if row["read_at"] is None:
+        await Notification.update({Notification.read_at: utcnow()}).where(
+            Notification.id == notification_id)
+    return Redirect(f"/complaints/{row['number']}" if row["number"] else "/notifications")
 
 
 @get("/notifications/bell")
@@ -39,4 +64,4 @@ async def mark_all_read(request: Request) -> object:
     return redirect("/notifications", _("All notifications are marked as read."), request)
 
 
-ROUTES = [notifications_page, bell, mark_read, mark_all_read]
+ROUTES = [notifications_page, open_notification, bell, mark_read, mark_all_read]

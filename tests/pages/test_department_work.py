@@ -255,3 +255,15 @@ def test_a_complaint_under_appeal_cannot_be_urged(client, viewers):
     row = complaint(client, viewers, "appealed")
     client.login("office")
     assert act(client, row, "urge").status_code == 409
+
+
+def test_the_inbox_export_keeps_the_assigned_to_me_filter(client, viewers):
+    mine = complaint(client, viewers)
+    other = complaint(client, viewers)
+    client.login("qa.head")
+    act(client, mine, "assign", assignee="qa.staff")
+    client.login("qa.staff")
+    csv_text = client.get("/inbox/export.csv", params={"assigned": "me"}).content.decode("utf-8-sig")
+    assert mine["number"] in csv_text and other["number"] not in csv_text
+    page = client.get("/inbox", params={"assigned": "me"}).text
+    assert "/inbox/export.csv?assigned=me" in page

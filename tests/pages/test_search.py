@@ -1,0 +1,139 @@
+"""/search and the header box; the inbox's `q` shares the condition (db/search.py)."""
+
+import re
+
+import pytest
+
+from db.tables import Complaint
+from tests.factories import make_complaint
+
+
+def numbers_in(html: str) -> list[str]:
+    return re.findall(r'<tr data-number="(TS-\d{4}-\d{6})"', html)
+
+
+async def renumber(row: dict, sequence: int) -> str:
+    number = f"{row['number'][:8]}{sequence:06d}"
+    await Complaint.update({Complaint.number: number}).where(Complaint.id == row["id"])
+    return number
+
+
+@pytest.fixture
+def target(client, viewers):
+    """A closed complaint TS-YYYY-000113 of QA, among decoys, numbered to test the order."""
+    row = client.run(make_complaint, viewers, status="replied", customer_name="欧阳娜娜",
+                     customer_phone="13511112222", product="静音冰箱", order_no="JD-778899",
+                     description="冰箱压缩机噪音很大", demand="上门检修")
+    number = client.run(renumber, row, 113)
+    client.run(lambda: Complaint.update({Complaint.status: "closed"}).where(
+        Complaint.id == row["id"]))
+    return {**row, "number": number, "status": "closed"}
+
+
+SEARCHES = {
+    "full number": lambda t: t["number"], "lower case number": lambda t: t["number"].lower(),
+    "six digits": lambda t: "000113", "three digits": lambda t: "113",
+    "last four of the phone": lambda t: "2222", "whole phone": lambda t: "135-1111-2222",
+    "name": lambda t: "欧阳娜", "surname": lambda t: "欧阳", "product": lambda t: "静音冰箱",
+    "order no.": lambda t: "778899", "description word": lambda t: "压缩机",
+    "demand": lambda t: "上门检修", "email": lambda t: t["customer_email"],
+}
+
+
+@pytest.mark.parametrize("case", SEARCHES)
+def test_the_office_finds_a_closed_complaint(client, viewers, target, case):
+    client.run(make_complaint, viewers, status="dispatched", customer_name="李雷",
+               customer_phone="13900001111", customer_email="li@example.com")
+    client.login("office")
+    page = client.get("/search", params={"q": SEARCHES[case](target)}).text
+    assert numbers_in(page) == [target["number"]]
+
+
+@pytest.mark.parametrize("case", ["full number", "six digits", "three digits",
+                                  "last four of the phone", "name", "description word"])
+def test_the_inbox_search_finds_it_too_in_every_status(client, viewers, target, case):
+    client.run(make_complaint, viewers, status="dispatched", customer_name="李雷",
+               customer_phone="13900001111")
+    client.login("qa.staff")
+    page = client.get("/inbox", params={"q": SEARCHES[case](target), "status": "open"}).text
+    assert numbers_in(page) == [target["number"]]
+
+
+def test_the_exact_sequence_comes_before_numbers_ending_or_containing_it(client, viewers):
+    rows = [client.run(make_complaint, viewers) for _ in range(4)]
+    contains = client.run(renumber, rows[0], 11300)
+    exact = client.run(renumber, rows[1], 113)
+    suffix = client.run(renumber, rows[2], 1113)
+    client.run(renumber, rows[3], 999)
+    client.login("office")
+    assert numbers_in(client.get("/search?q=113").text) == [exact, suffix, contains]
+
+
+def test_the_query_is_echoed_in_both_boxes_and_contacts_are_masked(client, viewers, target):
+    client.login("office")
+    page = client.get("/search?q=2222").text
+    assert 'id="search-q" name="q" value="2222"' in page and 'value="2222" placeholder' in page
+    assert "135****2222" in page and "13511112222" not in page
+
+
+def test_an_empty_query_and_no_match_say_so(client, viewers, target):
+    client.login("office")
+    assert 'data-testid="empty"' in client.get("/search").text
+    page = client.get("/search?q=不存在的词").text
+    assert numbers_in(page) == [] and 'data-testid="empty"' in page and "不存在的词" in page
+
+
+def test_a_handler_cannot_find_another_departments_complaint(client, viewers, target):
+    svc = client.run(make_complaint, viewers, status="dispatched", department="SVC",
+                     description="冰箱压缩机异响")
+    client.login("qa.staff")
+    assert numbers_in(client.get("/search?q=压缩机").text) == [target["number"]]
+    client.login("svc.staff")
+    assert numbers_in(client.get("/search?q=压缩机").text) == [svc["number"]]
+    assert numbers_in(client.get("/search", params={"q": target["number"]}).text) == []
+
+
+def test_an_employee_finds_only_what_they_logged(client, viewers, target):
+    theirs = client.run(make_complaint, viewers, logged_by="clerk", status="dispatched",
+                        department="SVC", description="压缩机又坏了")
+    client.run(make_complaint, viewers, logged_by="office", description="压缩机另一单")
+    client.login("clerk")
+    # target was logged by the clerk too (the factory's default)
+    assert set(numbers_in(client.get("/search?q=压缩机").text)) == {theirs["number"],
+                                                                   target["number"]}
+    client.run(lambda: Complaint.update({Complaint.logged_by: viewers["office"].id}).where(
+        Complaint.id == target["id"]))
+    assert numbers_in(client.get("/search?q=压缩机").text) == [theirs["number"]]
+
+
+def test_results_are_paginated_each_once(client, viewers):
+    made = [client.run(make_complaint, viewers, description=f"漏水问题 {i}")["number"]
+            for i in range(30)]
+    client.login("office")
+    first = client.get("/search?q=漏水问题").text
+    cursor = re.search(r'after=([^"&]+)', first).group(1)
+    second = client.get(f"/search?q=漏水问题&after={cursor}")
+    assert second.status_code == 200
+    assert numbers_in(first) + numbers_in(second.text) == made[::-1]
+    assert 'rel="next"' not in second.text
+    assert client.get("/search?q=漏水问题&after=garbage").status_code == 200
+
+
+def test_the_header_has_the_search_box(client, viewers):
+    client.login("clerk")
+    page = client.get("/mine").text
+    assert 'action="/search"' in page and 'data-testid="header-search"' in page
+
+
+def test_search_needs_a_login(client, viewers):
+    r = client.get("/search?q=113", follow_redirects=False)
+    assert r.status_code in (302, 303, 401)
+
+
+def test_a_two_character_query_finds_names_first_then_text_each_once(client, viewers):
+    text = client.run(make_complaint, viewers, customer_name="李雷", description="欧阳先生反映漏水")
+    name = client.run(make_complaint, viewers, customer_name="欧阳娜娜", description="欧阳")
+    client.login("office")
+    page = client.get("/search?q=欧阳").text
+    assert numbers_in(page) == [name["number"], text["number"]]
+    assert "100,000" in page
