@@ -3,7 +3,7 @@
 from importlib import import_module
 
 PAGES = ("login", "home", "intake", "triage", "inbox", "mine", "complaint", "notifications",
-         "calendar", "revisits", "survey", "stats", "leaderboard")
+         "calendar", "revisits", "survey", "stats", "leaderboard", "health")
 
 
 def routes() -> list:
