@@ -10,6 +10,8 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from e2e.conftest import SHOTS
+
 pytestmark = pytest.mark.e2e
 
 ROLES = ("clerk", "office", "cshead", "admin", "qa.head", "qa.staff", "svc.head", "svc.staff")
@@ -150,3 +152,20 @@ def test_the_login_and_survey_pages_have_no_console_error(browser, server, mailb
         console.assert_clean()
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("locale", "width"), [("zh-CN", 1366), ("zh-CN", 390), ("en", 1366),
+                                               ("en", 390)])
+def test_a_web_page_named_jpg_is_refused_next_to_the_file_field(login, locale, width):
+    page = login("clerk", locale=locale, viewport={"width": width, "height": 900})
+    page.goto("/intake")
+    page.locator("input[name=attachments]").set_input_files(files=[{
+        "name": "photo.jpg", "mimeType": "image/jpeg",
+        "buffer": b"<!doctype html><script>alert(document.cookie)</script>"}])
+    page.locator("button[data-action=log]").click()
+    error = page.get_by_test_id("file-error")
+    expect(error).to_contain_text("photo.jpg")
+    expect(error).to_contain_text("HTML")
+    error.scroll_into_view_if_needed()
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"90-upload-refused-{locale}-{width}.png"))
