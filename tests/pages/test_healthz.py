@@ -49,6 +49,7 @@ def test_it_answers_503_when_a_migration_has_not_run(client, one_migration_unrec
     assert "migrations not applied: 1" in body["reason"]
 
 
+@pytest.mark.filterwarnings("ignore:.*Unable to connect")
 def test_it_answers_503_when_the_database_is_unreachable(client, monkeypatch, tmp_path):
     from piccolo.engine.postgres import PostgresEngine
     from piccolo.engine.sqlite import SQLiteEngine
