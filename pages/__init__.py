@@ -7,6 +7,7 @@ PAGES = ("login", "home", "intake", "triage", "inbox", "mine", "complaint", "not
          "account", "audit", "policy",
          "admin", "set_password",
          "search",
+         "health",
          )
 
 

@@ -29,6 +29,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from portal import i18n
 from portal.config import Settings, load_settings
 from portal.policy import load_policy
+from portal.security_headers import install as install_security
 from portal.templating import install_template_globals
 from portal.web import Conflict, load_user, pop_flashes, render
 
@@ -201,7 +202,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Pages carry the token in their forms and in hx-headers: no script reads the cookie.
         cookie_httponly=True,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *_route_handlers(),
             create_static_files_router(path="/static", directories=[STATIC], opt={"public": True},
@@ -227,3 +228,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=60 * 1024 * 1024,
         debug=False,
     )
+    install_security(app, secure=settings.secure_cookies)
+    return app

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from portal.i18n import N_
+from portal.sniff import ACTIVE, sniff
 
 MAX_FILES = 5
 MAX_BYTES = 10 * 1024 * 1024
-# Evidence people actually send: photos, scans, documents, recordings, short videos.
+# Evidence people actually send: photos, scans, documents, recordings, short videos. The
+# content type stored and served is the one read from the file's bytes (portal/sniff.py);
+# these suffixes are what the file picker offers.
 ALLOWED_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
@@ -40,13 +45,24 @@ class Upload:
         return Path(self.filename).suffix.lower()
 
     @property
+    def sniffed(self) -> str | None:
+        return sniff(self.content, self.suffix)
+
+    @property
     def content_type(self) -> str:
-        return ALLOWED_TYPES.get(self.suffix, "application/octet-stream")
+        """What the bytes are (never the name's or the browser's word for it)."""
+        kind = self.sniffed
+        return kind if kind and kind != ACTIVE else "application/octet-stream"
+
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
 
 
 def safe_filename(name: str) -> str:
-    """Keep the user's file name for display, without any path."""
-    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    """The user's file name for display only: no path, drive, control or format characters."""
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf"))
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _DRIVE.sub("", name).strip().strip(".").strip()
     return name[:200] or "file"
 
 
@@ -56,12 +72,18 @@ def upload_problems(uploads: list[Upload]) -> list[tuple[str, dict]]:
     if len(uploads) > MAX_FILES:
         problems.append((N_("At most %(max)d files can be attached."), {"max": MAX_FILES}))
     for up in uploads:
-        if up.suffix not in ALLOWED_TYPES:
-            problems.append((N_("%(name)s: this file type is not accepted."), {"name": up.filename}))
-        elif len(up.content) > MAX_BYTES:
+        if len(up.content) > MAX_BYTES:
             problems.append((N_("%(name)s is larger than 10 MB."), {"name": up.filename}))
         elif not up.content:
             problems.append((N_("%(name)s is empty."), {"name": up.filename}))
+        elif up.sniffed == ACTIVE:
+            problems.append((N_("%(name)s is a web page, drawing or program (HTML, SVG, XML, "
+                                "script), which cannot be attached. Please attach a photo, PDF, "
+                                "document or recording."), {"name": up.filename}))
+        elif up.sniffed is None:
+            problems.append((N_("%(name)s: this file type is not accepted. Photos (JPEG, PNG, "
+                                "GIF, WebP), PDF, Word, Excel, text, MP3/M4A/WAV and MP4 are."),
+                             {"name": up.filename}))
     return problems
 
 

@@ -27,7 +27,8 @@ async def switch_language(request: Request) -> Redirect:
     lang = data.get("lang")
     response = Redirect(safe_next(data.get("next")), status_code=303)
     if lang in LOCALES:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True,
+                            secure=request.app.state.settings.secure_cookies)
         user = getattr(request.state, "user", None)
         if user is not None:
             # Notices and emails go out in the language the user reads the portal in.

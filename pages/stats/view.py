@@ -21,7 +21,8 @@ BREAKDOWN_LABELS = {
 BREAKDOWNS = tuple(BREAKDOWN_LABELS)
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # periods outside are refused (and the dates stay valid)
 # Chart colours (also the swatches of the tables next to the charts): distinguishable, and
-# readable when printed in grey.
+# readable when printed in grey. static/css/portal.css repeats them as .swatch-0 … .swatch-9
+# (no style attributes under the CSP; tests/unit/test_templates.py keeps them equal).
 PALETTE = ("#1f5fa8", "#dd6b20", "#2f855a", "#805ad5", "#c53030", "#d69e2e", "#319795",
            "#718096", "#b83280", "#2c5282")
 
@@ -244,7 +245,7 @@ def share(counts: dict[str, int], label) -> list[dict]:
     total = sum(counts.values())
     return [{"code": code, "label": label(code), "count": n,
              "share": fmt(n / total, "rate") if total else "—",
-             "color": PALETTE[i % len(PALETTE)]}
+             "color": PALETTE[i % len(PALETTE)], "swatch": i % len(PALETTE)}
             for i, (code, n) in enumerate(counts.items()) if n]
 
 

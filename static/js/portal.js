@@ -18,3 +18,20 @@ document.addEventListener("DOMContentLoaded", function () {
     box.firstChild.textContent = msg + " (" + evt.detail.xhr.status + ")";
   });
 });
+
+// Behaviour the templates ask for with data attributes (the CSP forbids inline handlers):
+// [data-print] prints the page; [data-hide-breakdown] empties the table cell its HTMX
+// breakdown was swapped into.
+document.addEventListener("click", function (evt) {
+  var target = evt.target instanceof Element ? evt.target : null;
+  if (!target) return;
+  if (target.closest("[data-print]")) {
+    window.print();
+    return;
+  }
+  var hide = target.closest("[data-hide-breakdown]");
+  if (hide) {
+    var cell = hide.closest("td");
+    if (cell) cell.innerHTML = "";
+  }
+});

@@ -1,5 +1,5 @@
 // /stats: draws the charts (Chart.js, served from static/vendor) from the JSON the page
-// embeds in <script id="stats-data">; shows only the period picker's inputs for the chosen
+// embeds in the data-chart attribute of #stats-data (no inline script under the CSP); shows only the period picker's inputs for the chosen
 // kind of period; prints with the tables of numbers opened.
 (function () {
   "use strict";
@@ -9,9 +9,9 @@
 
   function readData() {
     var node = document.getElementById("stats-data");
-    if (!node) return null;
+    if (!node || !node.dataset.chart) return null;
     try {
-      return JSON.parse(node.textContent);
+      return JSON.parse(node.dataset.chart);
     } catch (e) {
       return null;
     }
@@ -138,9 +138,6 @@
       opened.forEach(function (d) { d.open = false; });
       opened = [];
       charts.forEach(function (c) { c.resize(); });
-    });
-    document.querySelectorAll("[data-print]").forEach(function (button) {
-      button.addEventListener("click", function () { window.print(); });
     });
   }
 

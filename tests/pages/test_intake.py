@@ -194,7 +194,7 @@ def test_twenty_parallel_intakes_get_twenty_distinct_gap_free_numbers(client, vi
 
 def test_attachments_are_stored_outside_static_and_served_to_viewers(client, viewers, settings):
     client.login("clerk")
-    files = [("attachments", (f"photo{i}.jpg", b"\xff\xd8jpeg" + bytes([i]), "image/jpeg"))
+    files = [("attachments", (f"photo{i}.jpg", b"\xff\xd8\xffjpeg" + bytes([i]), "image/jpeg"))
              for i in range(5)]
     r = post(client, GOOD, files=files)
     assert r.status_code == 303
@@ -203,7 +203,7 @@ def test_attachments_are_stored_outside_static_and_served_to_viewers(client, vie
     assert all((settings.attachments_dir / i["storage_key"]).exists() for i in items)
     number = r.headers["location"].rsplit("/", 1)[1]
     got = client.get(f"/complaints/{number}/attachments/{items[2]['id']}")
-    assert got.status_code == 200 and got.content == b"\xff\xd8jpeg\x02"
+    assert got.status_code == 200 and got.content == b"\xff\xd8\xffjpeg\x02"
     client.login("svc.staff")
     assert client.get(f"/complaints/{number}/attachments/{items[2]['id']}").status_code == 404
 
@@ -213,6 +213,12 @@ def test_attachments_are_stored_outside_static_and_served_to_viewers(client, vie
     ([("attachments", ("big.pdf", b"x" * (10 * 1024 * 1024 + 1), "application/pdf"))], "10 MB"),
     ([("attachments", ("run.exe", b"MZ", "application/octet-stream"))], "run.exe"),
     ([("attachments", ("page.html", b"<script>", "text/html"))], "page.html"),
+    # names and browsers that lie: the bytes decide
+    ([("attachments", ("photo.jpg", b"<!doctype html><script>alert(1)</script>", "image/jpeg"))],
+     "photo.jpg.*(HTML|网页)"),
+    ([("attachments", ("chart.png", b'<svg xmlns="http://www.w3.org/2000/svg" onload="x()"/>',
+                       "image/png"))], "chart.png.*(HTML|网页)"),
+    ([("attachments", ("notes.txt", b"\x00\x01binary", "text/plain"))], "notes.txt"),
 ])
 def test_bad_uploads_are_refused_with_a_message_and_nothing_saved(client, viewers, settings,
                                                                  files, message):
@@ -223,3 +229,33 @@ def test_bad_uploads_are_refused_with_a_message_and_nothing_saved(client, viewer
     assert count(client) == 0
     assert client.run(lambda: Attachment.count()) == 0
     assert not settings.attachments_dir.exists() or not any(settings.attachments_dir.iterdir())
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 20
+
+
+def test_a_png_named_pdf_is_stored_and_served_as_png_for_download_only(client, viewers):
+    client.login("clerk")
+    r = post(client, GOOD, files=[("attachments", ("invoice.pdf", PNG, "application/pdf"))])
+    assert r.status_code == 303
+    item = client.run(lambda: Attachment.select().first())
+    assert (item["filename"], item["content_type"]) == ("invoice.pdf", "image/png")
+    number = r.headers["location"].rsplit("/", 1)[1]
+    got = client.get(f"/complaints/{number}/attachments/{item['id']}")
+    assert got.status_code == 200 and got.content == PNG
+    assert got.headers["content-type"] == "image/png"
+    assert got.headers["content-disposition"].startswith("attachment")
+    assert got.headers["x-content-type-options"] == "nosniff"
+
+
+def test_an_uploaded_file_name_keeps_no_path(client, viewers, settings):
+    client.login("clerk")
+    r = post(client, GOOD, files=[("attachments", ("../../../etc/cron.d/x.pdf",
+                                                   b"%PDF-1.4 scan", "application/pdf")),
+                                  ("attachments", ("C:\\Users\\wang\\扫描件.pdf",
+                                                   b"%PDF-1.4 scan", "application/pdf"))])
+    assert r.status_code == 303
+    names = client.run(lambda: Attachment.select(Attachment.filename).order_by(Attachment.id))
+    assert [n["filename"] for n in names] == ["x.pdf", "扫描件.pdf"]
+    stored = list(settings.attachments_dir.iterdir())
+    assert len(stored) == 2 and all(p.name.isalnum() for p in stored)

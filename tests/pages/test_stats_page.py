@@ -76,9 +76,8 @@ def page(client, query: str = "period=2026-11", status: int = 200) -> str:
 
 
 def chart_json(html: str) -> dict:
-    found = re.search(r'<script type="application/json" id="stats-data">(.*?)</script>', html,
-                      re.S)
-    return json.loads(found.group(1))
+    found = re.search(r'<div id="stats-data" hidden data-chart="([^"]*)"', html)
+    return json.loads(unescape(found.group(1)))
 
 
 def kpi(html: str, key: str) -> str:
