@@ -191,15 +191,7 @@ def apply(raw: Mapping, posted: Mapping[str, str], department_codes: set[str]) -
                                ("employee_weights", EMPLOYEE_PARTS, "assessment.employee_weights")):
         weights = assessment.setdefault(key, {})
         for part in parts:
-            name = f"{prefix}.{part}"
-            v = value(name)
-            if v is None:
-                continue
-            number = _number(v)
-            if number is None or not 0 <= number <= 100:
-                errors[name] = _("Enter points from 0 to 100.")
-            else:
-                weights[part] = int(number) if number.is_integer() else number
+            _points(weights, part, f"{prefix}.{part}", value, errors)
         if not any(k.startswith(prefix + ".") for k in errors):
             total = sum(weights.get(p, 0) for p in parts)
             if abs(total - 100) > 1e-9:
@@ -208,15 +200,7 @@ def apply(raw: Mapping, posted: Mapping[str, str], department_codes: set[str]) -
     _whole(assessment, "employee_min_resolved", "assessment.employee_min_resolved", value,
            errors, 1, 1000)
     for key in ("excellent_from", "pass_from", "employee_penalty"):
-        name = f"assessment.{key}"
-        v = value(name)
-        if v is None:
-            continue
-        number = _number(v)
-        if number is None or not 0 <= number <= 100:
-            errors[name] = _("Enter points from 0 to 100.")
-        else:
-            assessment[key] = int(number) if number.is_integer() else number
+        _points(assessment, key, f"assessment.{key}", value, errors)
     if "session" in new:
         for key in list(new["session"]):
             name = f"session.{key}"
@@ -248,6 +232,18 @@ def _share(text: str) -> float | None:
     if percent:
         number /= 100
     return round(number, 6) if 0 <= number <= 1 else None
+
+
+def _points(table: dict, key: str, name: str, value, errors: dict) -> None:
+    """A score or weight from 0 to 100, kept whole when it is."""
+    v = value(name)
+    if v is None:
+        return
+    number = _number(v)
+    if number is None or not 0 <= number <= 100:
+        errors[name] = _("Enter points from 0 to 100.")
+    else:
+        table[key] = int(number) if number.is_integer() else number
 
 
 def _whole(table: dict, key: str, name: str, value, errors: dict, low: int, high: int) -> None:
