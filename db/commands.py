@@ -11,7 +11,7 @@ from pathlib import Path
 from db import rollup
 from db.calendar import business_calendar
 from db.notify import Mailing, department_users, notify, role_users
-from db.queries import earlier_complaint, user_names
+from db.queries import repeat_of, user_names
 from db.tables import Attachment, Complaint, ComplaintEvent, DeadlineAlert, User
 from db.transactions import atomic
 from portal.attachments import Upload, store
@@ -27,6 +27,7 @@ from portal.deadlines import (
 from portal.grading import escalate, grade_for, join_criteria, repeat_rule
 from portal.numbering import format_number
 from portal.policy import Policy
+from portal.repeats import Matter
 from portal.schedule import plan
 from portal.timeutil import months_before
 from portal.workcalendar import BusinessCalendar
@@ -158,9 +159,10 @@ async def log_complaint(data: IntakeData, user_id: int, uploads: list[Upload], n
             number = await next_complaint_number(now.astimezone(tz).year)
             phone = normalize_phone(data.customer_phone)
             email = normalize_email(data.customer_email)
-            earlier = await earlier_complaint(
-                phone, email, months_before(now, policy.second_complaint_months)
-            )
+            # DOMAIN §4: same customer and a similar matter (portal.repeats), else no link.
+            earlier, _why, _others = await repeat_of(
+                Matter(data.category, data.product, data.order_no, data.description),
+                phone, email, months_before(now, policy.second_complaint_months))
             ticked_grade = grade_for(data.criteria, policy) or "M"
             grade, criteria = ticked_grade, list(data.criteria)
             rule = repeat_rule(grade, earlier["grade"], policy) if earlier else None

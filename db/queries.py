@@ -99,23 +99,38 @@ async def linked_complaints(complaint: dict) -> list[dict]:
     )
 
 
-async def earlier_complaint(phone: str, email: str, since, exclude_id: int | None = None):
-    """DOMAIN §4: the latest complaint from the same phone or email since `since`."""
+async def earlier_complaints(phone: str, email: str, since, exclude_id: int | None = None,
+                             limit: int = 20) -> list[dict]:
+    """DOMAIN §4: the customer's complaints (same phone or email) since `since`, newest first,
+    with what portal.repeats compares to decide whether one is the same matter."""
     conditions = []
     if phone:
         conditions.append(Complaint.customer_phone == normalize_phone(phone))
     if email:
         conditions.append(Complaint.customer_email == email.strip())
     if not conditions:
-        return None
+        return []
     match = conditions[0]
     for extra in conditions[1:]:
         match = match | extra
-    query = Complaint.select(Complaint.id, Complaint.number, Complaint.received_at,
-                             Complaint.status, Complaint.grade).where(match & (Complaint.logged_at >= since))
+    query = Complaint.select(
+        Complaint.id, Complaint.number, Complaint.received_at, Complaint.status,
+        Complaint.grade, Complaint.category, Complaint.product, Complaint.order_no,
+        Complaint.description, Complaint.department, Complaint.logged_by,
+    ).where(match & (Complaint.logged_at >= since))
     if exclude_id:
         query = query.where(Complaint.id != exclude_id)
-    return await query.order_by(Complaint.id, ascending=False).first()
+    return await query.order_by(Complaint.id, ascending=False).limit(limit)
+
+
+async def repeat_of(matter, phone: str, email: str, since, exclude_id: int | None = None):
+    """(the earlier complaint of the same matter or None, why, every earlier one)."""
+    from portal.repeats import Matter, first_repeat
+
+    earlier = await earlier_complaints(phone, email, since, exclude_id)
+    found = first_repeat(matter, [(r, Matter(r["category"], r["product"], r["order_no"],
+                                             r["description"])) for r in earlier])
+    return (found[0], found[1], earlier) if found else (None, None, earlier)
 
 
 @dataclass

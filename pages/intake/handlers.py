@@ -4,13 +4,15 @@ from litestar import Request, get, post
 from litestar.datastructures import UploadFile
 
 from db import queries
-from db.commands import IntakeData, log_complaint
+from db.commands import IntakeData, log_complaint, subject_of
 from pages.intake.forms import IntakeForm
 from portal.attachments import Upload, safe_filename, upload_problems
-from portal.grading import UnknownCriterion, grade_for
+from portal.grading import UnknownCriterion, grade_for, repeat_rule
 from portal.i18n import _, get_locale
+from portal.repeats import Matter
 from portal.timeutil import months_before, utcnow
 from portal.web import form_data, redirect, render, user_of
+from portal.workflow import can_view
 
 
 def _form(request: Request, formdata=None) -> IntakeForm:
@@ -88,14 +90,28 @@ async def grade_preview(request: Request) -> object:
 
 
 @get("/intake/second-check")
-async def second_check(request: Request, customer_phone: str = "",
-                       customer_email: str = "") -> object:
-    """DOMAIN §4: warn before saving that this customer complained recently."""
+async def second_check(request: Request, customer_phone: str = "", customer_email: str = "",
+                       category: str = "", product: str = "", order_no: str = "",
+                       description: str = "") -> object:
+    """DOMAIN §4: before saving, say whether this is a second complaint (same customer and a
+    similar matter, and what the grade becomes), or only show the customer's recent ones."""
     policy = request.app.state.policy
-    earlier = await queries.earlier_complaint(
-        customer_phone.strip(), customer_email.strip(),
+    viewer = user_of(request).viewer
+    criteria = [c for c in request.query_params.getall("criteria", [])
+                if policy.has("criteria", c) and not policy.criterion(c).automatic]
+    matter = Matter(category, product[:200], order_no[:64], description[:5000])
+    earlier, why, others = await queries.repeat_of(
+        matter, customer_phone.strip(), customer_email.strip(),
         months_before(utcnow(), policy.second_complaint_months))
-    return render(request, "intake/_second_warning.html", earlier=earlier)
+    rule = None
+    if earlier:
+        grade = grade_for(criteria, policy) or "M"
+        rule = repeat_rule(grade, earlier["grade"], policy)
+    visible = {r["number"] for r in others if can_view(viewer, subject_of(r))}
+    return render(request, "intake/_second_warning.html", earlier=earlier, why=why,
+                  others=[r for r in others if not earlier or r["id"] != earlier["id"]],
+                  rule=rule, visible=visible, policy=policy,
+                  months=policy.second_complaint_months)
 
 
 ROUTES = [intake_page, intake_submit, grade_preview, second_check]

@@ -139,11 +139,18 @@ def test_grade_preview_shows_the_highest_grade(client, viewers, criteria, grade)
     assert f'data-grade="{grade}"' in r.text
 
 
+def check(client, **params):
+    matter = {k: GOOD[k] for k in ("category", "product", "order_no", "description")}
+    return client.get("/intake/second-check", params={**matter, **params})
+
+
 def test_a_second_complaint_within_three_months_is_flagged_and_linked(client, viewers):
-    first = client.run(make_complaint, viewers, customer_phone="13987654321", customer_email="")
+    first = client.run(make_complaint, viewers, customer_phone="13987654321", customer_email="",
+                       product=GOOD["product"])
     client.login("clerk")
-    warning = client.get("/intake/second-check", params={"customer_phone": "13987654321"})
+    warning = check(client, customer_phone="13987654321")
     assert first["number"] in warning.text
+    assert 'data-why="product"' in warning.text
     post(client, GOOD)
     second = client.run(lambda: Complaint.select().where(Complaint.id != first["id"]).first())
     assert second["is_second"] is True and second["previous_number"] == first["number"]
@@ -154,7 +161,8 @@ def test_a_second_complaint_within_three_months_is_flagged_and_linked(client, vi
 
 
 def test_the_same_email_also_makes_a_second_complaint(client, viewers):
-    first = client.run(make_complaint, viewers, customer_phone="", customer_email="wangfang@example.com")
+    first = client.run(make_complaint, viewers, customer_phone="", customer_email="wangfang@example.com",
+                       product=GOOD["product"])
     client.login("clerk")
     post(client, {**GOOD, "customer_phone": ""})
     second = client.run(lambda: Complaint.select().where(Complaint.id != first["id"]).first())
@@ -166,10 +174,48 @@ def test_an_older_or_different_customer_is_not_a_second_complaint(client, viewer
                now=utcnow() - timedelta(days=100))
     client.run(make_complaint, viewers, customer_phone="13700000000", customer_email="")
     client.login("clerk")
-    assert client.get("/intake/second-check", params={"customer_phone": "13987654321"}).text.strip() == ""
+    assert check(client, customer_phone="13987654321").text.strip() == ""
     post(client, GOOD)
     newest = client.run(lambda: Complaint.select().order_by(Complaint.id, ascending=False).first())
     assert newest["is_second"] is False and newest["previous_number"] is None
+
+
+def test_the_same_customer_with_another_matter_is_information_only(client, viewers):
+    # Issue 12: the phone alone used to flag it and lift an unrelated matter to Class I.
+    first = client.run(make_complaint, viewers, customer_phone="13987654321", customer_email="",
+                       product="电饭煲", description="内胆涂层脱落", criteria=["II-5"])
+    client.login("clerk")
+    warning = check(client, customer_phone="13987654321", criteria="II-3")
+    assert 'data-testid="earlier-complaints"' in warning.text and first["number"] in warning.text
+    assert "second-complaint-warning" not in warning.text
+    post(client, {**GOOD, "criteria": ["II-3"]})
+    newest = client.run(lambda: Complaint.select().order_by(Complaint.id, ascending=False).first())
+    assert (newest["is_second"], newest["previous_number"], newest["grade"]) == (False, None, "II")
+
+
+def test_a_similar_description_is_the_same_matter_and_the_grade_rise_is_announced(client,
+                                                                                   viewers):
+    first = client.run(make_complaint, viewers, customer_phone="13987654321", customer_email="",
+                       category="usage", product="", description=GOOD["description"] + "，开机就有",
+                       criteria=["II-5"])
+    client.login("clerk")
+    warning = check(client, customer_phone="13987654321", criteria="II-3")
+    assert 'data-why="description"' in warning.text
+    assert 'data-rule="I-7"' in warning.text  # two Class II matters: I-7 will lift it
+    post(client, {**GOOD, "criteria": ["II-3"]})
+    newest = client.run(lambda: Complaint.select().order_by(Complaint.id, ascending=False).first())
+    assert (newest["is_second"], newest["previous_number"]) == (True, first["number"])
+    assert newest["grade"] == "I" and "I-7" in newest["criteria"]
+
+
+def test_the_warning_links_only_what_the_user_may_see(client, viewers):
+    first = client.run(make_complaint, viewers, customer_phone="13987654321", customer_email="",
+                       product=GOOD["product"], logged_by="svc.staff")
+    client.login("clerk")  # did not log it, and it was never dispatched to the clerk
+    warning = check(client, customer_phone="13987654321").text
+    assert first["number"] in warning and f'href="/complaints/{first["number"]}"' not in warning
+    client.login("office")
+    assert f'href="/complaints/{first["number"]}"' in check(client, customer_phone="13987654321").text
 
 
 def test_twenty_parallel_intakes_get_twenty_distinct_gap_free_numbers(client, viewers, app):
