@@ -15,6 +15,10 @@ PAGES = {
     "/mine": "clerk", "/notifications": "clerk", "/notifications/bell": "clerk",
     "/admin/calendar": "admin", "/revisits": "office", "/stats": "office",
     "/stats/export.csv": "office", "/stats/export.xlsx": "office", "/leaderboard": "cshead",
+    "/search": "clerk", "/inbox/export.csv": "qa.staff", "/inbox/export.xlsx": "qa.staff",
+    "/account": "clerk", "/admin": "admin", "/admin/users": "admin", "/admin/users/new": "admin",
+    "/admin/users/import": "admin", "/admin/departments": "admin", "/admin/policy": "cshead",
+    "/admin/policy/history": "cshead", "/admin/logins": "admin", "/admin/contact-views": "cshead",
 }
 STRICT = {
     "x-content-type-options": "nosniff",
