@@ -38,11 +38,16 @@ def test_a_complaint_goes_from_intake_to_reply(login):
     clerk.locator("[name=customer_phone]").fill("13812345678")
     clerk.locator("[name=customer_email]").fill("zhangwei@example.com")
     clerk.locator("[name=customer_email]").press("Tab")
-    # The demo has an earlier complaint from this phone: warned before saving.
-    expect(clerk.get_by_test_id("second-complaint-warning")).to_be_visible()
+    # The demo has an earlier complaint from this customer: shown for information only, until
+    # the matter turns out the same (same category and product): then warned before saving.
+    expect(clerk.get_by_test_id("earlier-complaints")).to_be_visible()
+    expect(clerk.get_by_test_id("second-complaint-warning")).to_have_count(0)
     clerk.locator("[name=channel]").select_option("phone")
     clerk.locator("[name=category]").select_option("quality")
-    clerk.locator("[name=product]").fill("电热水壶 KT-1802")
+    clerk.locator("[name=product]").fill("电热水壶")
+    clerk.locator("[name=product]").press("Tab")
+    expect(clerk.get_by_test_id("second-complaint-warning")).to_be_visible()
+    clerk.locator("[name=model_batch]").fill("KT-1802")
     clerk.locator("[name=description]").fill("新买的电热水壶烧水时底座冒烟，有焦糊味。")
     clerk.locator("[name=demand]").fill("退货并检测")
     clerk.locator("[name=claimed_loss]").fill("299")
