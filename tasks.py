@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent
 TOOLS = ROOT / ".tools"
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
 PG = os.environ.get("PORTAL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+WORKERS = os.environ.get("PORTAL_TEST_WORKERS", "auto")
 
 
 def say(message: str) -> None:
@@ -123,14 +124,17 @@ def test(args) -> None:
             sys.exit(f"PostgreSQL is not reachable at {PG}. Start it, set PORTAL_TEST_PG, "
                      "or pass --sqlite-only on a machine without it.")
         suites.append(("integration on PostgreSQL", ["tests/pages"], {"PORTAL_TEST_DB": "postgres"}))
-    suites.append(("end-to-end in Chromium", ["e2e"], {"PORTAL_TEST_DB": "sqlite"}))
+    # A file's browser tests share one server and may build on each other: keep them together.
+    suites.append(("end-to-end in Chromium", ["e2e", "--dist", "loadfile"],
+                   {"PORTAL_TEST_DB": "sqlite"}))
 
     failed_suites = []
     for i, (name, paths, env) in enumerate(suites):
         say(name)
         junit = reports / f"{i}.xml"
+        # One worker per core (pytest-xdist): each has its own database and e2e server.
         code = run(uv(), "run", "pytest", *paths, "-q", "-p", "no:cacheprovider",
-                   f"--junitxml={junit}", env=env, check=False)
+                   "-n", WORKERS, f"--junitxml={junit}", env=env, check=False)
         if code != 0:
             failed_suites.append(name)
     passed = failed = skipped = 0
