@@ -35,3 +35,28 @@ document.addEventListener("click", function (evt) {
     if (cell) cell.innerHTML = "";
   }
 });
+
+// Issue 12: a text field with a limit (data-maxchars, see pages/forms.py) shows a live count
+// such as "12/200" next to its hint, red when over; the server refuses an over-long value with
+// a message (no maxlength attribute cuts a paste silently). It counts what the server will:
+// characters (code points), with the CR LF a form sends for every line break.
+function portalCount(field) {
+  var max = parseInt(field.getAttribute("data-maxchars"), 10);
+  var out = field.id ? document.getElementById(field.id + "-count") : null;
+  if (!max || !out) return;
+  var n = Array.from(field.value.replace(/\r?\n/g, "\r\n")).length;
+  out.textContent = n ? n + "/" + max : "";
+  out.classList.toggle("over", n > max);
+}
+
+function portalCountAll(root) {
+  var fields = (root || document).querySelectorAll("[data-maxchars]");
+  for (var i = 0; i < fields.length; i++) portalCount(fields[i]);
+}
+
+document.addEventListener("input", function (evt) {
+  var field = evt.target instanceof Element ? evt.target : null;
+  if (field && field.hasAttribute("data-maxchars")) portalCount(field);
+});
+document.addEventListener("DOMContentLoaded", function () { portalCountAll(document); });
+document.addEventListener("htmx:afterSettle", function () { portalCountAll(document); });
