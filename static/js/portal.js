@@ -60,3 +60,26 @@ document.addEventListener("input", function (evt) {
 });
 document.addEventListener("DOMContentLoaded", function () { portalCountAll(document); });
 document.addEventListener("htmx:afterSettle", function () { portalCountAll(document); });
+
+// Issue 12: "use this customer's details" in the intake's second-check fragment (swapped in by
+// htmx, so the click is delegated). The button carries only what the user may see
+// (portal/lookup.py), one data- attribute per form field: data-customer-name fills
+// customer_name. An input event keeps the counts right; no change event, so the look-up is
+// not run again under the user's cursor.
+var FILL_FIELDS = ["customer_name", "customer_phone", "customer_email", "customer_address"];
+document.addEventListener("click", function (evt) {
+  var target = evt.target instanceof Element ? evt.target : null;
+  var button = target ? target.closest('[data-action="fill-customer"]') : null;
+  if (!button) return;
+  var form = button.closest("form");
+  if (!form) return;
+  FILL_FIELDS.forEach(function (name) {
+    var value = button.getAttribute("data-" + name.replace(/_/g, "-"));
+    var field = form.elements.namedItem(name);
+    if (value === null || !field) return;
+    field.value = value;
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+  var status = button.parentNode.querySelector("[data-fill-status]");
+  if (status && button.getAttribute("data-done")) status.textContent = button.getAttribute("data-done");
+});
