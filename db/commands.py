@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from decimal import Decimal
@@ -145,88 +146,126 @@ class IntakeData:
     callback_requested: bool = False
 
 
+@asynccontextmanager
+async def _files_kept(uploads: list[Upload], attachments_dir: Path):
+    """Files are written before the transaction (file systems do not roll back) and removed
+    again if it fails, so a failed change leaves nothing behind."""
+    stored = [(up, store(attachments_dir, up.content)) for up in uploads]
+    try:
+        yield stored
+    except BaseException:
+        for _up, key in stored:
+            (attachments_dir / key).unlink(missing_ok=True)
+        raise
+
+
 async def log_complaint(data: IntakeData, user_id: int, uploads: list[Upload], now: datetime,
                         policy: Policy, attachments_dir: Path, tz: tzinfo) -> str:
     """登记: saves a new complaint with its first history row; returns its number. A second
     complaint is linked to the earlier one and the automatic rules I-7 / II-6 apply."""
     cal = await business_calendar(policy, tz, fresh=True)
-    # Files are written before the transaction (file systems do not roll back) and removed
-    # again if the transaction fails, so a failed intake leaves nothing behind.
-    stored = [(up, store(attachments_dir, up.content)) for up in uploads]
-    try:
-        async with atomic():
-            # Numbers count by the company's local calendar year.
-            number = await next_complaint_number(now.astimezone(tz).year)
-            phone = normalize_phone(data.customer_phone)
-            email = normalize_email(data.customer_email)
-            # DOMAIN §4: same customer and a similar matter (portal.repeats), else no link.
-            earlier, _why, _others = await repeat_of(
-                Matter(data.category, data.product, data.order_no, data.description),
-                phone, email, months_before(now, policy.second_complaint_months))
-            ticked_grade = grade_for(data.criteria, policy) or "M"
-            grade, criteria = ticked_grade, list(data.criteria)
-            rule = repeat_rule(grade, earlier["grade"], policy) if earlier else None
-            if rule:
-                grade, criteria = escalate(grade, criteria, rule, policy)
-            complaint = Complaint(
-                number=number,
-                status=Status.LOGGED,
-                received_at=data.received_at,
-                logged_at=now,
-                channel=data.channel,
-                category=data.category,
-                logged_by=user_id,
-                customer_name=data.customer_name,
-                customer_phone=phone,
-                customer_email=email,
-                customer_address=data.customer_address,
-                product=data.product,
-                model_batch=data.model_batch,
-                order_no=data.order_no,
-                purchase_date=data.purchase_date,
-                occurred_at=data.occurred_at,
-                location=data.location,
-                complained_department=data.complained_department or None,
-                complained_person=data.complained_person,
-                description=data.description,
-                demand=data.demand,
-                claimed_loss=data.claimed_loss,
-                criteria=join_criteria(criteria, policy),
-                grade=grade,
-                urgent=data.urgent,
-                callback_requested=data.callback_requested,
-                is_second=earlier is not None,
-                previous_number=earlier["number"] if earlier else None,
-            )
-            schedule = plan({"status": Status.LOGGED, "received_at": data.received_at,
-                             "logged_at": now, "criteria": complaint.criteria},
-                            policy.deadlines, cal)
-            complaint.next_due = schedule.next_due
-            complaint.next_alert_at = schedule.next_alert_at
-            await complaint.save()
-            # Recorded as data, so the history shows it in the reader's language.
-            changes = {"previous_number": [None, earlier["number"]]} if earlier else None
-            await _event(complaint.id, now, user_id, "log", "", Status.LOGGED,
-                         changes=changes).save()
-            if rule:
-                # DOMAIN §3: the automatic rule, named in the history.
-                await _event(complaint.id, now, None, AUTO_GRADE_EVENT, Status.LOGGED,
-                             Status.LOGGED, rule, {"grade": [ticked_grade, grade]}).save()
-            await rollup.move_by_id(None, complaint.id, policy, tz)  # DOMAIN §6 statistics
-            for up, key in stored:
-                await Attachment(
-                    complaint=complaint.id,
-                    filename=up.filename,
-                    content_type=up.content_type,
-                    size=len(up.content),
-                    storage_key=key,
-                    uploaded_by=user_id,
-                    uploaded_at=now,
-                ).save()
-    except BaseException:
-        for _up, key in stored:
-            (attachments_dir / key).unlink(missing_ok=True)
-        raise
+    async with _files_kept(uploads, attachments_dir) as stored, atomic():
+        return await _insert_complaint(data, user_id, stored, now, policy, tz, cal)
+
+
+class NotMinor(Exception):
+    """Only a minor complaint may be resolved on the spot (DOMAIN §4): 422, nothing saved."""
+
+    def __init__(self, grade: str) -> None:
+        super().__init__(grade)
+        self.grade = grade  # the grade it would have been logged with
+
+
+async def log_and_resolve(data: IntakeData, reply: str, viewer: Viewer, uploads: list[Upload],
+                          now: datetime, env: Env, attachments_dir: Path) -> str:
+    """Issue 12: 登记 and 当场处理 in one step. Both commands run inside this one transaction:
+    atomic() nests by joining the outer transaction (db/transactions.py), so perform() keeps
+    every rule of the action (the revisit draw, the notice to the first responder, the
+    statistics) and a refusal anywhere leaves no complaint, no number used and no file."""
+    cal = await env.calendar()
+    async with _files_kept(uploads, attachments_dir) as stored, atomic():
+        number = await _insert_complaint(data, viewer.id, stored, now, env.policy, env.tz, cal)
+        row = await Complaint.select(Complaint.grade, Complaint.version).where(
+            Complaint.number == number).first()
+        # The grade as logged: a second complaint may have risen above Minor (I-7 / II-6).
+        if row["grade"] != "M":
+            raise NotMinor(row["grade"])
+        await perform(number, Action.RESOLVE_ON_SPOT, viewer, row["version"], {"reply": reply},
+                      now, env)
+    return number
+
+
+async def _insert_complaint(data: IntakeData, user_id: int, stored: list, now: datetime,
+                            policy: Policy, tz: tzinfo, cal: BusinessCalendar) -> str:
+    """The complaint, its history and its files, inside the caller's transaction."""
+    # Numbers count by the company's local calendar year.
+    number = await next_complaint_number(now.astimezone(tz).year)
+    phone = normalize_phone(data.customer_phone)
+    email = normalize_email(data.customer_email)
+    # DOMAIN §4: same customer and a similar matter (portal.repeats), else no link.
+    earlier, _why, _others = await repeat_of(
+        Matter(data.category, data.product, data.order_no, data.description),
+        phone, email, months_before(now, policy.second_complaint_months))
+    ticked_grade = grade_for(data.criteria, policy) or "M"
+    grade, criteria = ticked_grade, list(data.criteria)
+    rule = repeat_rule(grade, earlier["grade"], policy) if earlier else None
+    if rule:
+        grade, criteria = escalate(grade, criteria, rule, policy)
+    complaint = Complaint(
+        number=number,
+        status=Status.LOGGED,
+        received_at=data.received_at,
+        logged_at=now,
+        channel=data.channel,
+        category=data.category,
+        logged_by=user_id,
+        customer_name=data.customer_name,
+        customer_phone=phone,
+        customer_email=email,
+        customer_address=data.customer_address,
+        product=data.product,
+        model_batch=data.model_batch,
+        order_no=data.order_no,
+        purchase_date=data.purchase_date,
+        occurred_at=data.occurred_at,
+        location=data.location,
+        complained_department=data.complained_department or None,
+        complained_person=data.complained_person,
+        description=data.description,
+        demand=data.demand,
+        claimed_loss=data.claimed_loss,
+        criteria=join_criteria(criteria, policy),
+        grade=grade,
+        urgent=data.urgent,
+        callback_requested=data.callback_requested,
+        is_second=earlier is not None,
+        previous_number=earlier["number"] if earlier else None,
+    )
+    schedule = plan({"status": Status.LOGGED, "received_at": data.received_at,
+                     "logged_at": now, "criteria": complaint.criteria},
+                    policy.deadlines, cal)
+    complaint.next_due = schedule.next_due
+    complaint.next_alert_at = schedule.next_alert_at
+    await complaint.save()
+    # Recorded as data, so the history shows it in the reader's language.
+    changes = {"previous_number": [None, earlier["number"]]} if earlier else None
+    await _event(complaint.id, now, user_id, "log", "", Status.LOGGED,
+                 changes=changes).save()
+    if rule:
+        # DOMAIN §3: the automatic rule, named in the history.
+        await _event(complaint.id, now, None, AUTO_GRADE_EVENT, Status.LOGGED,
+                     Status.LOGGED, rule, {"grade": [ticked_grade, grade]}).save()
+    await rollup.move_by_id(None, complaint.id, policy, tz)  # DOMAIN §6 statistics
+    for up, key in stored:
+        await Attachment(
+            complaint=complaint.id,
+            filename=up.filename,
+            content_type=up.content_type,
+            size=len(up.content),
+            storage_key=key,
+            uploaded_by=user_id,
+            uploaded_at=now,
+        ).save()
     return number
 
 

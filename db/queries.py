@@ -123,6 +123,21 @@ async def earlier_complaints(phone: str, email: str, since, exclude_id: int | No
     return await query.order_by(Complaint.id, ascending=False).limit(limit)
 
 
+async def last_choice(user_id: int) -> dict | None:
+    """The channel and category of the last complaint this user logged (issue 12: the intake
+    form starts from them), or None for someone who never logged one."""
+    return await Complaint.select(Complaint.channel, Complaint.category).where(
+        Complaint.logged_by == user_id).order_by(Complaint.id, ascending=False).first()
+
+
+async def customer_details(complaint_id: int) -> dict | None:
+    """The customer as an earlier complaint recorded them (the intake's one-click fill)."""
+    return await Complaint.select(
+        Complaint.number, Complaint.customer_name, Complaint.customer_phone,
+        Complaint.customer_email, Complaint.customer_address,
+    ).where(Complaint.id == complaint_id).first()
+
+
 async def repeat_of(matter, phone: str, email: str, since, exclude_id: int | None = None):
     """(the earlier complaint of the same matter or None, why, every earlier one)."""
     from portal.repeats import Matter, first_repeat

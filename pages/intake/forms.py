@@ -22,6 +22,7 @@ from portal.contact import is_valid_email, is_valid_phone
 from portal.i18n import _, _l
 from portal.policy import Policy
 
+LOG_AND_RESOLVE = "log-and-resolve"
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
@@ -55,6 +56,11 @@ class IntakeForm(PortalForm):
     urgent = BooleanField(_l("Urgent: may affect safety or cause major loss if not handled now"))
     callback_requested = BooleanField(_l("The customer asked to be called back (always revisited)"))
     attachments = MultipleFileField(_l("Attachments (evidence)"))
+    # Issue 12: a minor complaint logged and resolved on the spot in one step. The second
+    # submit button sends intent=log-and-resolve; only then is the reply required.
+    reply = TextAreaField(_l("What the customer was told"), [Optional(), Length(max=10000)],
+                          render_kw={"rows": 3})
+    intent = StringField()  # sent by the submit button pressed; never rendered
 
     def __init__(self, formdata=None, *, policy: Policy, departments: list[dict], locale: str,
                  now: datetime, tz, **kwargs) -> None:
@@ -83,12 +89,29 @@ class IntakeForm(PortalForm):
         if field.data and self.local(field.data) > self._now:
             raise ValidationError(_("The received time cannot be in the future."))
 
+    @property
+    def resolving(self) -> bool:
+        """The clerk pressed "save and resolve on the spot" (data-action="log-and-resolve")."""
+        return self.intent.data == LOG_AND_RESOLVE
+
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         if not (self.customer_phone.data or "").strip() and not (
                 self.customer_email.data or "").strip():
             self.customer_phone.errors = [*self.customer_phone.errors,
                                           _("Enter a phone number or an email address.")]
+            ok = False
+        reply = (self.reply.data or "").strip()
+        if self.resolving and not reply:
+            self.reply.errors = [*self.reply.errors,
+                                 _("Write down what the customer was told on the spot.")]
+            ok = False
+        elif reply and not self.resolving:
+            # A reply is kept only with the complaint resolved on the spot: never dropped unseen.
+            self.reply.errors = [*self.reply.errors,
+                                 _("A reply is saved only with “Save and resolve on the spot”. "
+                                   "Press that button, or empty this field to save the "
+                                   "complaint for the complaint office.")]
             ok = False
         return ok
 
