@@ -78,6 +78,16 @@ def mailbox():
     controller.stop()
 
 
+SERVER_ENV: dict[str, str] = {}  # the running server's environment (its database)
+
+
+def seed(status: str, department: str = "QA") -> str:
+    """A new complaint of this test's own in `status` (e2e/seed.py); returns its number."""
+    out = subprocess.run([sys.executable, "-m", "e2e.seed", status, department], env=SERVER_ENV,
+                         cwd=ROOT, check=True, capture_output=True, text=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
 @pytest.fixture(scope="session")
 def server(mailbox):
     tmp = Path(tempfile.mkdtemp(prefix="portal-e2e-"))
@@ -102,6 +112,7 @@ def server(mailbox):
                 proc.kill()
                 raise RuntimeError("server did not start:\n" + (tmp / "server.log").read_text()) from None
             time.sleep(0.1)
+    SERVER_ENV.update(env)
     yield base
     proc.terminate()
     try:

@@ -314,8 +314,4 @@ ACTION_FORMS: dict[Action, type[ActionForm]] = {
     Action.RETURN_TO_HANDLER: ReasonForm,
     Action.NOTE: CommentForm,
     Action.URGE: UrgeForm,
-    Action.ASSIGN: AssignForm,
-    Action.RETURN_TO_HANDLER: ReasonForm,
-    Action.NOTE: CommentForm,
-    Action.URGE: UrgeForm,
 }
