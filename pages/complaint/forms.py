@@ -352,6 +352,7 @@ class CorrectionForm(IntakeForm):
 
     def __init__(self, formdata=None, *, complaint: dict, **kwargs) -> None:
         super().__init__(formdata, **kwargs)
+        self._logged_at = complaint["logged_at"]
         for name in list(self._fields):
             if name not in (*CORRECTABLE, "reason", "version"):
                 delattr(self, name)
@@ -361,6 +362,12 @@ class CorrectionForm(IntakeForm):
             current = complaint.get(name)
             if current and current not in {code for code, _label in self[name].choices}:
                 self[name].choices = [*self[name].choices, (current, current)]
+
+    def validate_received_at(self, field) -> None:
+        super().validate_received_at(field)
+        if field.data and self.local(field.data) > self._logged_at:
+            raise ValidationError(_("The received time cannot be later than when the complaint "
+                                    "was logged."))
 
     def values(self) -> dict:
         """The corrected values, times read in the company's zone (portal.corrections

@@ -209,6 +209,7 @@ def test_a_correction_needs_a_reason(client, viewers):
     ({"description": ""}, "description"),
     ({"category": "nonsense"}, "category"),
     ({"received_at": "2999-01-01T10:00"}, "received_at"),
+    ({"received_at": "2026-13-45T10:00"}, "received_at"),
     ({"claimed_loss": "-5"}, "claimed_loss"),
     ({"order_no": "x" * 65}, "order_no"),
 ])
@@ -220,6 +221,16 @@ def test_bad_input_is_refused_next_to_the_field_and_nothing_changes(client, view
     assert f'id="{field}-error"' in r.text
     assert reload(client, row["number"]) == row
     assert events(client, row["id"], "edit") == []
+
+
+def test_a_complaint_cannot_be_received_after_it_was_logged(client, viewers):
+    logged = utcnow() - timedelta(hours=3)
+    row = complaint(client, viewers, now=logged, received_at=logged - timedelta(hours=1))
+    client.login("office")
+    later = (row["logged_at"] + timedelta(hours=1)).astimezone(TZ).strftime("%Y-%m-%dT%H:%M")
+    r = correct(client, row, received_at=later)
+    assert r.status_code == 422 and 'id="received_at-error"' in r.text
+    assert reload(client, row["number"]) == row
 
 
 def test_a_stale_version_is_refused_and_nothing_is_overwritten(client, viewers):
