@@ -285,7 +285,7 @@ def subject_at(row: dict, now: datetime, policy: Policy, cal: BusinessCalendar) 
         extension_open=extension_allowed(now, row["result_due"]),
         appeal_open=appeal_allowed(now, row["dispatched_at"], policy.deadlines, cal),
         revisit_state=row["revisit_state"], has_email=bool(row["customer_email"]),
-        reopened=row["reopen_count"] > 0,
+        reopened=row["reopen_count"] > 0, is_second=bool(row["is_second"]),
     )
 
 
@@ -299,8 +299,11 @@ CONDITIONS = {
     Action.SEND_SURVEY: "survey_not_possible",
     Action.CLOSE_REVISIT: "not_escalated",
     Action.RESOLVE_ON_SPOT: "reopened",
+    Action.LINK_REPEAT: "already_linked",
+    Action.UNLINK_REPEAT: "not_linked",
 }
 REVISIT_ACTIONS = (Action.REVISIT_ATTEMPT, Action.SEND_SURVEY, Action.CLOSE_REVISIT)
+REPEAT_ACTIONS = (Action.LINK_REPEAT, Action.UNLINK_REPEAT)
 # Shown in a revisit action's history row, but not columns of the complaint.
 HISTORY_ONLY = ("outcome", "overall", "speed", "attitude", "solved")
 
@@ -396,7 +399,8 @@ def _changes_for(action: Action, row: dict, fields: dict, now: datetime, user_id
 # Fields recorded in the history as "from → to" (timestamps are the event's own time).
 _AUDITED = {"department", "grade", "urgent", "invalid_kind", "duplicate_of", "compensation",
             "acknowledge_due", "contact_due", "result_due", "cap_due", "extension_due",
-            "revisit_state", "revisit_attempts", "satisfaction", "reopen_count"}
+            "revisit_state", "revisit_attempts", "satisfaction", "reopen_count",
+            "previous_number", "criteria"}
 
 
 async def sent_alerts(complaint_id: int) -> list[tuple[str, str, datetime]]:
@@ -415,7 +419,7 @@ async def perform(number: str, action: Action, viewer: Viewer, version: int | No
                   fields: dict, now: datetime, env: Env, uploads: list[Upload] = (),
                   attachments_dir: Path | None = None) -> dict:
     """Checks and applies one workflow action; returns the updated complaint row."""
-    from db import revisits  # it builds on this module, so it is imported late
+    from db import corrections, revisits  # they build on this module: imported late
 
     policy = env.policy
     cal = await env.calendar()
@@ -441,6 +445,8 @@ async def perform(number: str, action: Action, viewer: Viewer, version: int | No
             if action in REVISIT_ACTIONS:
                 changes = await revisits.revisit_changes(action, row, fields, now, viewer.id,
                                                          env, cal)
+            elif action in REPEAT_ACTIONS:
+                changes = await corrections.repeat_link_changes(action, row, fields, policy, cal)
             else:
                 changes = _changes_for(action, row, fields, now, viewer.id, policy, cal)
             shown = {k: [None, changes.pop(k)] for k in HISTORY_ONLY if k in changes}

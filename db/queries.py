@@ -3,6 +3,7 @@ page costs the same at row 10 as at row 1,000,000."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -62,6 +63,18 @@ async def history_of(complaint_id: int) -> list[dict]:
     )
 
 
+async def office_grade(complaint_id: int) -> str | None:
+    """The grade the office last set by hand (re-grade), if it ever changed it."""
+    rows = await ComplaintEvent.select(ComplaintEvent.changes).where(
+        (ComplaintEvent.complaint == complaint_id) & (ComplaintEvent.action == "regrade")
+    ).order_by(ComplaintEvent.id, ascending=False)
+    for row in rows:
+        grade = json.loads(row["changes"] or "{}").get("grade")
+        if grade:
+            return grade[1]
+    return None
+
+
 async def attachments_of(complaint_id: int) -> list[dict]:
     return await Attachment.select().where(Attachment.complaint == complaint_id).order_by(
         Attachment.id
@@ -100,9 +113,10 @@ async def linked_complaints(complaint: dict) -> list[dict]:
 
 
 async def earlier_complaints(phone: str, email: str, since, exclude_id: int | None = None,
-                             limit: int = 20) -> list[dict]:
+                             limit: int = 20, before_id: int | None = None) -> list[dict]:
     """DOMAIN §4: the customer's complaints (same phone or email) since `since`, newest first,
-    with what portal.repeats compares to decide whether one is the same matter."""
+    with what portal.repeats compares to decide whether one is the same matter. `before_id`:
+    only those logged before that complaint (checking a saved one again)."""
     conditions = []
     if phone:
         conditions.append(Complaint.customer_phone == normalize_phone(phone))
@@ -114,12 +128,14 @@ async def earlier_complaints(phone: str, email: str, since, exclude_id: int | No
     for extra in conditions[1:]:
         match = match | extra
     query = Complaint.select(
-        Complaint.id, Complaint.number, Complaint.received_at, Complaint.status,
-        Complaint.grade, Complaint.category, Complaint.product, Complaint.order_no,
+        Complaint.id, Complaint.number, Complaint.received_at, Complaint.logged_at,
+        Complaint.status, Complaint.grade, Complaint.category, Complaint.product, Complaint.order_no,
         Complaint.description, Complaint.department, Complaint.logged_by,
     ).where(match & (Complaint.logged_at >= since))
     if exclude_id:
         query = query.where(Complaint.id != exclude_id)
+    if before_id:
+        query = query.where(Complaint.id < before_id)
     return await query.order_by(Complaint.id, ascending=False).limit(limit)
 
 
@@ -138,11 +154,12 @@ async def customer_details(complaint_id: int) -> dict | None:
     ).where(Complaint.id == complaint_id).first()
 
 
-async def repeat_of(matter, phone: str, email: str, since, exclude_id: int | None = None):
+async def repeat_of(matter, phone: str, email: str, since, exclude_id: int | None = None,
+                    before_id: int | None = None):
     """(the earlier complaint of the same matter or None, why, every earlier one)."""
     from portal.repeats import Matter, first_repeat
 
-    earlier = await earlier_complaints(phone, email, since, exclude_id)
+    earlier = await earlier_complaints(phone, email, since, exclude_id, before_id=before_id)
     found = first_repeat(matter, [(r, Matter(r["category"], r["product"], r["order_no"],
                                              r["description"])) for r in earlier])
     return (found[0], found[1], earlier) if found else (None, None, earlier)

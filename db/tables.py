@@ -75,6 +75,9 @@ class Complaint(Table):
     urgent = Boolean(default=False)
     is_second = Boolean(default=False)
     previous_number = Varchar(length=20, null=True, default=None)
+    # The office linked or unlinked the repeat by hand (link-repeat / unlink-repeat): a later
+    # correction of the record leaves that decision alone instead of re-running the check.
+    repeat_manual = Boolean(default=False)
     department = Varchar(length=16, null=True, default=None)  # handling department code
     invalid_kind = Varchar(length=16, default="")
     invalid_reason = Text(default="")

@@ -67,3 +67,49 @@ def escalate(grade: str, criteria: list[str], rule: str, policy: Policy) -> tupl
     target = policy.criterion(rule).grade
     new_grade = target if _rank(policy, target) > _rank(policy, grade) else grade
     return new_grade, [*criteria, rule] if rule not in criteria else list(criteria)
+
+
+# The automatic criteria that only a link to an earlier complaint (二次投诉) causes.
+REPEAT_RULES = (REPEATED_CLASS_II, REPEATED_MINOR)
+
+
+def _highest(codes: Iterable[str], policy: Policy) -> str | None:
+    """grade_for() over the codes the policy still knows (a retired criterion counts for
+    nothing rather than blocking the record)."""
+    return grade_for([c for c in codes if policy.has("criteria", c)], policy)
+
+
+def without_repeat(grade: str, criteria: list[str], policy: Policy,
+                   office_grade: str | None = None) -> tuple[str, list[str]]:
+    """DOMAIN §3 when a repeat link is undone: the automatic criterion the link caused
+    (I-7 / II-6) goes and the grade is recomputed from what remains: the grade the office last
+    set by hand (re-grade, a decision with a reason, which stands in for the ticked criteria)
+    or else the highest ticked criterion (Minor when none), raised by any other automatic
+    criterion still met (I-8). Without a repeat criterion the link raised nothing: unchanged."""
+    if not any(c in REPEAT_RULES for c in criteria):
+        return grade, list(criteria)
+    remaining = [c for c in criteria if c not in REPEAT_RULES]
+    automatic = [c for c in remaining if policy.has("criteria", c)
+                 and policy.criterion(c).automatic]
+    ticked = [c for c in remaining if c not in automatic]
+    base = office_grade if office_grade and policy.has("grades", office_grade) else (
+        _highest(ticked, policy) or "M")
+    raised = _highest(automatic, policy)
+    if raised and _rank(policy, raised) > _rank(policy, base):
+        base = raised
+    return base, remaining
+
+
+def relink(grade: str, criteria: list[str], linked: bool, earlier_grade: str | None,
+           policy: Policy, office_grade: str | None = None) -> tuple[str, list[str], str | None]:
+    """The grade and criteria when the link to an earlier complaint changes: a current link's
+    automatic criterion is undone first (without_repeat), then a new link to a complaint of
+    grade `earlier_grade` applies I-7 / II-6 when that raises the grade (repeat_rule).
+    `earlier_grade` None: no new link, or one outside the rules' window. Returns
+    (grade, criteria, the rule applied or None)."""
+    if linked:
+        grade, criteria = without_repeat(grade, criteria, policy, office_grade)
+    rule = repeat_rule(grade, earlier_grade, policy)
+    if rule:
+        grade, criteria = escalate(grade, criteria, rule, policy)
+    return grade, list(criteria), rule

@@ -43,12 +43,16 @@ ACTION_LABELS = {
     Action.RETURN_TO_HANDLER: _l("Return to the handler"),
     Action.NOTE: _l("Add a note"),
     Action.URGE: _l("Urge the department (催办)"),
+    Action.LINK_REPEAT: _l("Link to the earlier complaint it repeats"),
+    Action.UNLINK_REPEAT: _l("Not a second complaint: unlink"),
 }
 
 # History rows written by the system rather than by a button.
 EVENT_LABELS = {
     "log": _l("Logged"),
     "auto-grade": _l("Automatic grade rule"),
+    "auto-grade-undone": _l("Automatic grade rule withdrawn"),
+    "edit": _l("Record corrected"),
     "revisit-draw": _l("Revisit draw"),
     "survey-answered": _l("Survey answered by the customer"),
     "survey-returned": _l("Email survey unanswered: back to the phone queue"),
@@ -125,6 +129,26 @@ FIELD_LABELS = {
     "speed": _l("Speed"),
     "attitude": _l("Staff attitude"),
     "solved": _l("Problem solved"),
+    "criteria": _l("Grade criteria met"),
+    # Correcting the record (issue 12 §4): the intake fields, as the form names them.
+    "customer_name": _l("Customer name"),
+    "customer_phone": _l("Phone"),
+    "customer_email": _l("Email"),
+    "customer_address": _l("Address or unit"),
+    "channel": _l("Channel"),
+    "category": _l("Category"),
+    "received_at": _l("Received at"),
+    "occurred_at": _l("Happened at"),
+    "location": _l("Where it happened"),
+    "product": _l("Product"),
+    "model_batch": _l("Model / batch"),
+    "order_no": _l("Order no."),
+    "purchase_date": _l("Purchase date"),
+    "complained_department": _l("Department complained about"),
+    "complained_person": _l("Person complained about"),
+    "description": _l("Description"),
+    "demand": _l("Customer's demand"),
+    "claimed_loss": _l("Claimed loss (CNY)"),
 }
 
 # The sign-in log (/admin/logins).

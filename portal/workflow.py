@@ -81,6 +81,10 @@ class Action(StrEnum):
     RETURN_TO_HANDLER = "return-to-handler"
     NOTE = "note"
     URGE = "urge"
+    # DOMAIN §4 second complaint (二次投诉): the office links a complaint to the earlier one it
+    # repeats, or undoes a link, by hand; the automatic grade rules (I-7 / II-6) follow.
+    LINK_REPEAT = "link-repeat"
+    UNLINK_REPEAT = "unlink-repeat"
 
 
 class Actor(StrEnum):
@@ -145,6 +149,9 @@ RULES: dict[Action, Rule] = {
     # In the department's hands: not while the office rules on an appeal.
     Action.URGE: Rule(frozenset({_S.DISPATCHED, _S.ACKNOWLEDGED, _S.IN_PROGRESS,
                                  _S.RESULT_SUBMITTED}), None, Actor.OFFICE),
+    # A record can be put right whatever its status, closed included (statistics follow).
+    Action.LINK_REPEAT: Rule(frozenset(_S), None, Actor.OFFICE),
+    Action.UNLINK_REPEAT: Rule(frozenset(_S), None, Actor.OFFICE),
 }
 # A note or an urge changes none of the record's fields, so it needs no version and does not
 # make someone's open form stale (DOMAIN: nobody is overwritten; nobody is blocked either).
@@ -178,6 +185,7 @@ class Subject:
     revisit_state: str = ""  # portal.revisit.RevisitState
     has_email: bool = False  # the customer gave an email address
     reopened: bool = False  # reopened after an unsatisfied revisit
+    is_second: bool = False  # linked to an earlier complaint it repeats
 
 
 def is_office(viewer: Viewer) -> bool:
@@ -242,6 +250,10 @@ def condition_allows(action: Action, subject: Subject) -> bool:
         return subject.revisit_state == RevisitState.PENDING and subject.has_email
     if action is Action.CLOSE_REVISIT:
         return subject.revisit_state == RevisitState.ESCALATED
+    if action is Action.LINK_REPEAT:
+        return not subject.is_second  # one earlier complaint at a time: unlink first
+    if action is Action.UNLINK_REPEAT:
+        return subject.is_second
     return True
 
 

@@ -16,11 +16,13 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import DateTimeLocalInput, HiddenInput
 
 from pages.forms import PortalForm
+from pages.intake.forms import IntakeForm
 from pages.survey.forms import SurveyAnswers
+from portal.corrections import CORRECTABLE
 from portal.i18n import _, _l
 from portal.labels import ATTEMPT_LABELS, INVALID_KINDS
 from portal.numbering import parse_number
@@ -111,10 +113,7 @@ class InvalidForm(ActionForm):
         return ok
 
     def validate_original(self, field) -> None:
-        if field.data and not parse_number(field.data):
-            raise ValidationError(_("A complaint number looks like TS-2026-000123."))
-        if field.data:
-            field.data = field.data.strip().upper()
+        _complaint_number(field)
 
 
 class SubmitResultForm(ActionForm):
@@ -271,6 +270,26 @@ class AssignForm(ActionForm):
             self.assignee.data = next((u["username"] for u in staff if u["id"] == current), None)
 
 
+def _complaint_number(field) -> None:
+    """A complaint number typed by hand: checked and written in capitals."""
+    if field.data and not parse_number(field.data):
+        raise ValidationError(_("A complaint number looks like TS-2026-000123."))
+    if field.data:
+        field.data = field.data.strip().upper()
+
+
+class LinkRepeatForm(ActionForm):
+    original = StringField(_l("Earlier complaint no. (the one it repeats)"), [
+        InputRequired(_l("Enter the number of the earlier complaint."))],
+        render_kw={"placeholder": "TS-2026-000001", "autocomplete": "off"})
+    reason = TextAreaField(_l("Reason"), [DataRequired(_l("Give the reason.")), Length(
+        max=5000, message=_l("At most 5,000 characters."))],
+        render_kw={"rows": 2, "maxlength": 5000})
+
+    def validate_original(self, field) -> None:
+        _complaint_number(field)
+
+
 class UnversionedForm(ActionForm):
     # A note or an urge changes no field: it is never refused as stale.
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
@@ -314,4 +333,46 @@ ACTION_FORMS: dict[Action, type[ActionForm]] = {
     Action.RETURN_TO_HANDLER: ReasonForm,
     Action.NOTE: CommentForm,
     Action.URGE: UrgeForm,
+    Action.LINK_REPEAT: LinkRepeatForm,
+    Action.UNLINK_REPEAT: ReasonForm,
 }
+
+
+class CorrectionForm(IntakeForm):
+    """Correct the record (issue 12 §4): the intake form's own fields, names and checks, plus
+    the reason and the version the office saw. Grade criteria and urgency are not corrected
+    here: re-grading is its own action."""
+
+    reason = TextAreaField(_l("Reason for the correction"), [
+        DataRequired(_l("Give the reason for the correction.")),
+        Length(max=5000)], render_kw={"rows": 2})
+    # Optimistic locking, as on every action: a stale version is refused, not overwritten.
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+    def __init__(self, formdata=None, *, complaint: dict, **kwargs) -> None:
+        super().__init__(formdata, **kwargs)
+        self._logged_at = complaint["logged_at"]
+        for name in list(self._fields):
+            if name not in (*CORRECTABLE, "reason", "version"):
+                delattr(self, name)
+        # The record's own values stay choosable even if retired since (a deactivated
+        # department, a channel or category taken out of the policy).
+        for name in ("channel", "category", "complained_department"):
+            current = complaint.get(name)
+            if current and current not in {code for code, _label in self[name].choices}:
+                self[name].choices = [*self[name].choices, (current, current)]
+
+    def validate_received_at(self, field) -> None:
+        super().validate_received_at(field)
+        if field.data and self.local(field.data) > self._logged_at:
+            raise ValidationError(_("The received time cannot be later than when the complaint "
+                                    "was logged."))
+
+    def values(self) -> dict:
+        """The corrected values, times read in the company's zone (portal.corrections
+        trims and normalises them)."""
+        values = {name: self[name].data for name in CORRECTABLE}
+        values["received_at"] = self.local(self.received_at.data)
+        values["occurred_at"] = self.local(self.occurred_at.data)
+        return values
+

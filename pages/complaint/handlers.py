@@ -12,16 +12,18 @@ from litestar.response import File
 from db import queries, revisits
 from db.calendar import business_calendar
 from db.commands import CONDITIONS, Invalid, NotNow, NotPermitted, NotVisible, perform, subject_at, subject_of
+from db.corrections import correct_record
 from db.tables import ContactView
-from pages.complaint.forms import ACTION_FORMS, APPEAL_KINDS, ActionForm
+from pages.complaint.forms import ACTION_FORMS, APPEAL_KINDS, ActionForm, CorrectionForm
 from portal.attachments import Upload, path_of, safe_filename, upload_problems
+from portal.corrections import CONTACT_FIELDS
 from portal.grading import parse_criteria
-from portal.i18n import N_, _, get_locale
+from portal.i18n import N_, _, get_locale, ngettext
 from portal.labels import ACTION_LABELS, DEADLINE_LABELS, EVENT_LABELS, FIELD_LABELS
 from portal.routing import default_department
 from portal.schedule import deadline_views
 from portal.timeutil import utcnow
-from portal.web import Conflict, form_data, redirect, respond, user_of
+from portal.web import Conflict, flash, form_data, redirect, render, respond, user_of
 from portal.workflow import (
     Action,
     available_actions,
@@ -48,6 +50,9 @@ CONFLICT_MESSAGES = {
                    "department, not resolved on the spot."),
     "not_escalated": N_("Only a complaint handed to the customer-service head after repeated "
                         "dissatisfaction can be closed here."),
+    "already_linked": N_("This complaint is already linked to an earlier one. Unlink it first "
+                         "to link it to another."),
+    "not_linked": N_("This complaint is not linked to an earlier one."),
 }
 # Why a field was refused by a rule on the stored complaint (db.commands.Invalid).
 INVALID_MESSAGES = {
@@ -57,6 +62,8 @@ INVALID_MESSAGES = {
     "same_department": N_("Choose a department other than the current one."),
     "evidence": N_("Disputing the facts needs evidence: attach at least one file."),
     "not_assignable": N_("Choose an active handler or head of the handling department."),
+    "no_other_complaint": N_("No other complaint has this number."),
+    "not_earlier": N_("A complaint can only repeat one logged before it."),
 }
 MAX_EVIDENCE = 5
 
@@ -122,6 +129,7 @@ async def _page_context(request: Request, row: dict, forms: dict | None = None) 
         "action_labels": ACTION_LABELS,
         "field_labels": FIELD_LABELS,
         "event_labels": EVENT_LABELS,
+        "contact_fields": CONTACT_FIELDS,
         "deadlines": deadline_views(row, now, policy.deadlines, cal),
         "deadline_labels": DEADLINE_LABELS,
         "appeal_kinds": APPEAL_KINDS,
@@ -254,4 +262,89 @@ async def attachment(request: Request, number: str, attachment_id: int) -> File:
     raise NotFoundException()
 
 
-ROUTES = [complaint_page, complaint_action, attachment]
+def _may_correct(request: Request) -> None:
+    """Correcting the record is the complaint office's (and the CS head's) work."""
+    if not user_of(request).is_office:
+        raise PermissionDeniedException()
+
+
+def _correction_form(request: Request, row: dict, departments: list[dict],
+                     formdata=None) -> CorrectionForm:
+    state = request.app.state
+    tz = state.settings.timezone
+
+    def local(moment):
+        return moment.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0) \
+            if moment else None
+
+    stored = {**row, "received_at": local(row["received_at"]),
+              "occurred_at": local(row["occurred_at"]),
+              "complained_department": row["complained_department"] or ""}
+    return CorrectionForm(formdata, complaint=row, policy=state.policy,
+                          departments=departments, locale=get_locale(), now=utcnow(), tz=tz,
+                          data=stored if formdata is None else None)
+
+
+async def _correction_page(request: Request, row: dict, form: CorrectionForm,
+                           status: int = 200, message: str | None = None,
+                           category: str = "success"):
+    # DOMAIN §8: the form shows the customer's full phone and email: a logged view.
+    await ContactView(user=user_of(request).id, complaint=row["id"], at=utcnow()).save()
+    if message:
+        flash(request, message, category)
+    return render(request, "complaint/edit.html", status_code=status, c=row, form=form,
+                  policy=request.app.state.policy)
+
+
+@get("/complaints/{number:str}/edit")
+async def correction_page(request: Request, number: str) -> object:
+    row = await _visible_complaint(request, number)
+    _may_correct(request)
+    form = _correction_form(request, row, await queries.departments())
+    return await _correction_page(request, row, form)
+
+
+@post("/complaints/{number:str}/edit")
+async def correct(request: Request, number: str) -> object:
+    """Correct the record (issue 12 §4); see db/corrections.py for what follows a change."""
+    row = await _visible_complaint(request, number)
+    _may_correct(request)
+    departments = await queries.departments()
+    form = _correction_form(request, row, departments, await form_data(request))
+    if not form.validate():
+        if form.version.errors:
+            return await _stale_correction(request, number, departments)
+        return await _correction_page(
+            request, row, form, 422,
+            _("Please correct the marked fields. Nothing has been changed."), "error")
+    try:
+        updated, changed = await correct_record(
+            number, user_of(request).viewer, form.version.data, form.values(),
+            form.reason.data.strip(), utcnow(), request.app.state.env)
+    except NotVisible:
+        raise NotFoundException() from None
+    except NotPermitted:
+        raise PermissionDeniedException() from None
+    except NotNow:
+        return await _stale_correction(request, number, departments)
+    if not changed:
+        return await _correction_page(
+            request, updated, form, 200,
+            _("Nothing to save: every field is as recorded. Nothing has been changed."), "warning")
+    return redirect(f"/complaints/{number}", ngettext(
+        "The record is corrected: %(num)d field changed, recorded in the history.",
+        "The record is corrected: %(num)d fields changed, recorded in the history.",
+        len(changed)), request)
+
+
+async def _stale_correction(request: Request, number: str, departments: list[dict]):
+    """409: someone changed the complaint meanwhile; the form shows the latest version."""
+    current = await queries.complaint_by_number(number)
+    if current is None:
+        raise NotFoundException()
+    form = _correction_form(request, current, departments)
+    sentence = CONFLICT_MESSAGES["stale"]  # the one every stale edit gets
+    return await _correction_page(request, current, form, 409, _(sentence), "error")
+
+
+ROUTES = [complaint_page, correction_page, correct, complaint_action, attachment]

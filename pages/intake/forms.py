@@ -101,19 +101,24 @@ class IntakeForm(PortalForm):
             self.customer_phone.errors = [*self.customer_phone.errors,
                                           _("Enter a phone number or an email address.")]
             ok = False
+        return self._reply_fits_the_button() and ok
+
+    def _reply_fits_the_button(self) -> bool:
+        if self.reply is None:  # a form built on this one without the on-the-spot reply
+            return True
         reply = (self.reply.data or "").strip()
         if self.resolving and not reply:
             self.reply.errors = [*self.reply.errors,
                                  _("Write down what the customer was told on the spot.")]
-            ok = False
-        elif reply and not self.resolving:
+            return False
+        if reply and not self.resolving:
             # A reply is kept only with the complaint resolved on the spot: never dropped unseen.
             self.reply.errors = [*self.reply.errors,
                                  _("A reply is saved only with “Save and resolve on the spot”. "
                                    "Press that button, or empty this field to save the "
                                    "complaint for the complaint office.")]
-            ok = False
-        return ok
+            return False
+        return True
 
     def local(self, naive: datetime | None) -> datetime | None:
         """The browser sends local wall time (no zone): read it in the company's zone."""

@@ -53,6 +53,8 @@ VALID_FIELDS = {
     Action.RETURN_TO_HANDLER: {"reason": "整改措施不具体"},
     Action.NOTE: {"note": "客户下午再次来电"},
     Action.URGE: {"note": "请尽快处理"},
+    Action.LINK_REPEAT: {"reason": "同一客户、同一问题"},  # original: see _repeat_setup
+    Action.UNLINK_REPEAT: {"reason": "不是同一问题"},
 }
 
 # A user whose role may take the action on a QA complaint logged by clerk.
@@ -65,8 +67,10 @@ ACTOR = {
     Action.REFUSE_EXTENSION: "office", Action.APPEAL: "qa.head", Action.APPEAL_REASSIGN: "office",
     Action.APPEAL_UPHOLD: "office", Action.REVISIT_ATTEMPT: "office", Action.SEND_SURVEY: "office",
     Action.CLOSE_REVISIT: "cshead", Action.ASSIGN: "qa.head", Action.RETURN_TO_HANDLER: "qa.head",
-    Action.NOTE: "office", Action.URGE: "office",
+    Action.NOTE: "office", Action.URGE: "office", Action.LINK_REPEAT: "office",
+    Action.UNLINK_REPEAT: "cshead",
 }
+EVERY_ROLE = ["clerk", "office", "cshead", "admin", "qa.head", "qa.staff", "svc.head", "svc.staff"]
 
 
 def _reload(client, number):
@@ -76,6 +80,19 @@ def _reload(client, number):
 def _history(client, complaint_id):
     return client.run(lambda: ComplaintEvent.select().where(ComplaintEvent.complaint == complaint_id)
                       .order_by(ComplaintEvent.id))
+
+
+def _repeat_setup(client, viewers, action) -> dict:
+    """Before the complaint under test is logged: for link-repeat an earlier complaint of
+    another customer (returned as the form's `original`), for unlink-repeat an earlier one of
+    the same customer and matter, so that the complaint is linked to it at intake."""
+    if action is Action.LINK_REPEAT:
+        other = client.run(make_complaint, viewers, status="logged", customer_phone="13900002222",
+                           customer_email="", product="空气净化器", description="滤网异味")
+        return {"original": other["number"]}
+    if action is Action.UNLINK_REPEAT:
+        client.run(make_complaint, viewers, status="logged", criteria=["M-1"])
+    return {}
 
 
 def _act(client, row, action, **extra):
@@ -90,11 +107,12 @@ def _act(client, row, action, **extra):
 def test_each_action_is_allowed_exactly_in_its_statuses(client, viewers, action, status):
     # Minor grade so that resolve-on-spot is possible where its status allows; a call-back
     # asked for, so that a replied complaint always waits for its revisit.
+    extra = _repeat_setup(client, viewers, action)
     row = client.run(make_complaint, viewers, status=status, criteria=["M-1"],
                      callback_requested=True)
     before = len(_history(client, row["id"]))
     client.login(ACTOR[action])
-    r = _act(client, row, action)
+    r = _act(client, row, action, **extra)
     after = _reload(client, row["number"])
     if _allowed(action, status):
         assert r.status_code == 303, r.text
@@ -247,6 +265,43 @@ def test_an_action_already_taken_by_someone_else_gets_409_with_a_message(client,
     r = _act(client, row, Action.ACKNOWLEDGE)
     assert r.status_code == 409
     assert "current status" in r.text or "当前状态" in r.text
+
+
+@pytest.mark.parametrize("status", STATUSES)
+@pytest.mark.parametrize("username", ["office", "cshead"])
+@pytest.mark.parametrize("action", [Action.LINK_REPEAT, Action.UNLINK_REPEAT])
+def test_the_office_links_and_unlinks_a_repeat_in_every_status(client, viewers, action, username,
+                                                                status):
+    extra = _repeat_setup(client, viewers, action)
+    row = client.run(make_complaint, viewers, status=status, criteria=["M-1"])
+    assert row["is_second"] is (action is Action.UNLINK_REPEAT)
+    before = _history(client, row["id"])
+    client.login(username)
+    assert _act(client, row, action, **extra).status_code == 303
+    after = _reload(client, row["number"])
+    assert after["is_second"] is (action is Action.LINK_REPEAT)
+    assert after["status"] == row["status"] and after["version"] == row["version"] + 1
+    assert [e["action"] for e in _history(client, row["id"])[len(before):]] == [action.value]
+
+
+@pytest.mark.parametrize("status", STATUSES)
+@pytest.mark.parametrize("action", [Action.LINK_REPEAT, Action.UNLINK_REPEAT])
+def test_every_other_role_is_refused_linking_or_unlinking_in_every_status(client, viewers, action,
+                                                                          status):
+    extra = _repeat_setup(client, viewers, action)
+    row = client.run(make_complaint, viewers, status=status, criteria=["M-1"])
+    before = _history(client, row["id"])
+    for username in EVERY_ROLE:
+        if username in ("office", "cshead"):
+            continue
+        client.login(username)
+        r = _act(client, row, action, **extra)
+        # Before dispatch (and once invalid) no department sees it; another department never.
+        sees = username == "clerk" or (username.startswith("qa.")
+                                       and status not in ("logged", "invalid"))
+        assert r.status_code == (403 if sees else 404), username
+        assert _reload(client, row["number"]) == row, username
+        assert len(_history(client, row["id"])) == len(before), username
 
 
 @pytest.mark.parametrize("username,action,status,expected", [

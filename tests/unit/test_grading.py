@@ -59,3 +59,55 @@ def test_repeat_rules_i7_and_ii6():
     assert escalate("II", ["II-1"], "I-7", policy) == ("I", ["II-1", "I-7"])
     assert escalate("M", ["M-1"], "II-6", policy) == ("II", ["M-1", "II-6"])
     assert escalate("I", ["I-1"], "I-8", policy) == ("I", ["I-1", "I-8"])
+
+
+# -- a repeat link undone or moved (issue 12 §6) --------------------------------------------
+
+def test_undoing_a_link_drops_its_rule_and_recomputes_the_grade_from_the_ticked_criteria():
+    from portal.grading import without_repeat
+
+    assert without_repeat("I", ["II-5", "I-7"], POLICY) == ("II", ["II-5"])
+    assert without_repeat("II", ["M-1", "II-6"], POLICY) == ("M", ["M-1"])
+    assert without_repeat("II", ["II-6"], POLICY) == ("M", [])  # nothing ticked: Minor
+
+
+def test_undoing_a_link_that_raised_nothing_changes_nothing():
+    from portal.grading import without_repeat
+
+    assert without_repeat("I", ["I-3"], POLICY) == ("I", ["I-3"])
+    assert without_repeat("II", ["M-1"], POLICY, office_grade="M") == ("II", ["M-1"])
+
+
+def test_the_offices_regrade_stands_in_for_the_ticked_criteria():
+    from portal.grading import without_repeat
+
+    # Minor ticked, re-graded to Class II by the office, then lifted to Class I by I-7.
+    assert without_repeat("I", ["M-1", "I-7"], POLICY, office_grade="II") == ("II", ["M-1"])
+    assert without_repeat("I", ["II-5", "I-7"], POLICY, office_grade="I") == ("I", ["II-5"])
+
+
+def test_another_automatic_rule_still_met_keeps_its_grade():
+    from portal.grading import without_repeat
+
+    assert without_repeat("I", ["II-5", "I-7", "I-8"], POLICY) == ("I", ["II-5", "I-8"])
+
+
+def test_a_retired_criterion_counts_for_nothing_when_recomputing():
+    from portal.grading import without_repeat
+
+    assert without_repeat("I", ["II-5", "X-9", "I-7"], POLICY) == ("II", ["II-5", "X-9"])
+
+
+@pytest.mark.parametrize("grade,criteria,linked,earlier,expected", [
+    ("II", ["II-5"], False, "II", ("I", ["II-5", "I-7"], "I-7")),       # a new link lifts it
+    ("M", ["M-1"], False, "M", ("II", ["M-1", "II-6"], "II-6")),
+    ("II", ["II-5"], False, "M", ("II", ["II-5"], None)),               # linked, nothing to apply
+    ("II", ["II-5"], False, None, ("II", ["II-5"], None)),              # outside the window
+    ("I", ["II-5", "I-7"], True, None, ("II", ["II-5"], None)),         # unlinked
+    ("I", ["II-5", "I-7"], True, "II", ("I", ["II-5", "I-7"], "I-7")),  # moved: same rule
+    ("II", ["M-1", "II-6"], True, "II", ("M", ["M-1"], None)),          # moved: no rule now
+])
+def test_relinking(grade, criteria, linked, earlier, expected):
+    from portal.grading import relink
+
+    assert relink(grade, criteria, linked, earlier, POLICY) == expected

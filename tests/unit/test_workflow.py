@@ -42,6 +42,8 @@ EXPECTED = {
     Action.RETURN_TO_HANDLER: {S.RESULT_SUBMITTED},
     Action.NOTE: set(S),
     Action.URGE: {S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.RESULT_SUBMITTED},
+    Action.LINK_REPEAT: set(S),
+    Action.UNLINK_REPEAT: set(S),
 }
 
 OFFICE = Viewer(1, Role.OFFICE, None)
@@ -108,9 +110,10 @@ def test_available_actions_for_typical_viewers():
     assert available_actions(QA_HEAD, subject(S.DISPATCHED))[-3:] == [
         Action.APPEAL, Action.ASSIGN, Action.NOTE]
     assert available_actions(OFFICE, subject(S.RESULT_SUBMITTED)) == [
-        Action.SEND_BACK, Action.NOTE, Action.URGE]
+        Action.SEND_BACK, Action.NOTE, Action.URGE, Action.LINK_REPEAT]
     assert available_actions(OFFICE, subject(S.LOGGED, None, "M")) == [
-        Action.DISPATCH, Action.REGRADE, Action.INVALID, Action.RESOLVE_ON_SPOT, Action.NOTE]
+        Action.DISPATCH, Action.REGRADE, Action.INVALID, Action.RESOLVE_ON_SPOT, Action.NOTE,
+        Action.LINK_REPEAT]
     assert available_actions(CLERK, subject(S.REPLIED)) == [Action.NOTE]
     assert available_actions(SVC_STAFF, subject(S.DISPATCHED)) == []  # not theirs to see
 
@@ -144,3 +147,21 @@ def test_a_reopened_complaint_cannot_be_resolved_on_the_spot_again():
     assert condition_allows(Action.RESOLVE_ON_SPOT, logged_minor)
     assert not condition_allows(Action.RESOLVE_ON_SPOT, replace(logged_minor, reopened=True))
     assert Action.RESOLVE_ON_SPOT not in available_actions(CLERK, replace(logged_minor, reopened=True))
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_the_office_links_an_unlinked_complaint_and_unlinks_a_linked_one_in_any_status(status):
+    from dataclasses import replace
+
+    single = subject(status=status)
+    second = replace(single, is_second=True)
+    assert Action.LINK_REPEAT in available_actions(OFFICE, single)
+    assert Action.UNLINK_REPEAT not in available_actions(OFFICE, single)
+    assert Action.UNLINK_REPEAT in available_actions(CS_HEAD, second)
+    assert Action.LINK_REPEAT not in available_actions(CS_HEAD, second)
+
+
+@pytest.mark.parametrize("viewer", [QA_STAFF, QA_HEAD, CLERK, ADMIN, SVC_STAFF])
+@pytest.mark.parametrize("action", [Action.LINK_REPEAT, Action.UNLINK_REPEAT])
+def test_only_the_office_links_or_unlinks_a_repeat(viewer, action):
+    assert not role_allows(action, viewer, subject())
