@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
+from litestar.exceptions import HTTPException
 
 from db import calendar as store
 from pages.calendar.forms import DAY_KINDS, CalendarDayForm
+from portal.auth import safe_next
 from portal.i18n import _
 from portal.timeutil import utcnow
 from portal.web import form_data, redirect, render, roles, user_of
@@ -80,4 +82,21 @@ async def confirm_year(request: Request, year: int) -> object:
     return redirect(f"/admin/calendar?year={year}", message, request)
 
 
-ROUTES = [calendar_page, add_day, remove_day, confirm_year]
+@post("/calendar-banner/dismiss")
+async def dismiss_banner(request: Request) -> object:
+    """The warning banner of a year nobody has filled in, dismissed by this user for that
+    year. With HTMX the banner is swapped for nothing; without, back to the page."""
+    data = await form_data(request)
+    try:
+        year = int(data.get("year") or "")
+    except ValueError:
+        year = 0
+    if not 2000 <= year <= 2100:
+        raise HTTPException(status_code=422, detail="year")
+    await store.dismiss_banner(user_of(request).id, year)
+    if request.htmx:
+        return Response(content="", status_code=200, media_type="text/html")
+    return redirect(safe_next(data.get("next")))
+
+
+ROUTES = [calendar_page, add_day, remove_day, confirm_year, dismiss_banner]
