@@ -101,12 +101,18 @@ INVALID_KINDS = {
     "malicious": _l("Malicious"),
 }
 
+APPEAL_KINDS = {
+    "not-our-business": _l("Not our department's business"),
+    "dispute-facts": _l("We dispute the facts (with evidence)"),
+}
+
 # Fields whose changes the history shows as "from → to".
 FIELD_LABELS = {
     "department": _l("Handling department"),
     "assignee": _l("Assigned to"),
     "grade": _l("Grade"),
-    "invalid_kind": _l("Kind"),
+    "invalid_kind": _l("Closed as"),
+    "appeal_kind": _l("Appeal"),
     "duplicate_of": _l("Original complaint"),
     "compensation": _l("Compensation (CNY)"),
     "previous_number": _l("Second complaint, repeating"),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from jinja2 import Environment
 
-from portal import contact, i18n, labels, notices
+from portal import contact, history, i18n, labels, notices
 from portal.config import Settings
 
 
@@ -43,28 +43,11 @@ def install_template_globals(env: Environment, settings: Settings) -> None:
         return str(text) if text else status
 
     def dept_name(dept: dict | None) -> str:
-        if not dept:
-            return ""
-        return dept["name_en"] if i18n.get_locale() == "en" else dept["name_zh"]
+        return history.department_name(dept["code"], {dept["code"]: dept}) if dept else ""
 
-    def change_value(value, field: str) -> str:
-        """A history row's before/after value, readable: times local, flags yes/no."""
-        if value is None or value == "":
-            return "—"
-        if field.endswith(("_due", "_at")) and isinstance(value, str):
-            try:
-                return local(datetime.fromisoformat(value))
-            except ValueError:
-                return value
-        if isinstance(value, bool):
-            return i18n.gettext("yes") if value else i18n.gettext("no")
-        named = {"revisit_state": labels.REVISIT_STATE_LABELS,
-                 "outcome": labels.ATTEMPT_LABELS}.get(field, {})
-        if value in named:
-            return str(named[value])
-        if field in labels.SCALE_FIELDS and value in labels.SCALE_LABELS:
-            return f"{value} · {labels.SCALE_LABELS[value]}"
-        return str(value)
+    def change_value(value, field: str, departments: dict, policy) -> str:
+        """A history row's before/after value in the reader's language."""
+        return history.change_text(field, value, departments, policy, local)
 
     def hours(value: float) -> str:
         """Working hours as '3.5'; whole numbers without a decimal."""
@@ -96,5 +79,6 @@ def install_template_globals(env: Environment, settings: Settings) -> None:
         ATTEMPT_LABELS=labels.ATTEMPT_LABELS,
         SCALE_LABELS=labels.SCALE_LABELS,
         notice_text=notices.notice_text,
+        draw_text=history.draw_text,
         POLL_SECONDS=settings.poll_seconds,
     )
