@@ -23,12 +23,18 @@ _NAMED = {
 _MONEY = ("compensation", "claimed_loss")
 
 
+def name_of(dept: Mapping) -> str:
+    """A department row's name in the reader's language (the Chinese one when it has no
+    English name)."""
+    if get_locale() == "en":
+        return dept.get("name_en") or dept.get("name_zh") or ""
+    return dept.get("name_zh") or ""
+
+
 def department_name(code: str, departments: Mapping[str, dict]) -> str:
     """The department's name in the reader's language; the code only if it is unknown."""
     dept = departments.get(code)
-    if not dept:
-        return code
-    return (dept["name_en"] or dept["name_zh"]) if get_locale() == "en" else dept["name_zh"]
+    return name_of(dept) if dept else code
 
 
 def grade_name(code: str, policy) -> str:

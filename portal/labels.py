@@ -42,7 +42,7 @@ ACTION_LABELS = {
     Action.ASSIGN: _l("Assign to a person"),
     Action.RETURN_TO_HANDLER: _l("Return to the handler"),
     Action.NOTE: _l("Add a note"),
-    Action.URGE: _l("Urge the department (催办)"),
+    Action.URGE: _l("Urge the department"),
 }
 
 # History rows written by the system rather than by a button.
@@ -140,4 +140,16 @@ LOGIN_OUTCOMES = {
     "unknown-user": _l("Unknown username"),
     "inactive": _l("Account deactivated"),
     "locked": _l("Refused: locked"),
+}
+
+# The official holidays by the English name the chinesecalendar package gives them.
+HOLIDAY_LABELS = {
+    "New Year's Day": _l("New Year's Day"),
+    "Spring Festival": _l("Spring Festival"),
+    "Tomb-sweeping Day": _l("Tomb-sweeping Day"),
+    "Labour Day": _l("Labour Day"),
+    "Dragon Boat Festival": _l("Dragon Boat Festival"),
+    "National Day": _l("National Day"),
+    "Mid-autumn Festival": _l("Mid-autumn Festival"),
+    "Anti-Fascist 70th Day": _l("70th anniversary of the victory in the War of Resistance"),
 }

@@ -6,9 +6,10 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 
+from babel.dates import format_date
 from jinja2 import Environment
 
-from portal import contact, history, i18n, labels, notices
+from portal import contact, history, i18n, labels, notices, periods
 from portal.config import Settings
 
 
@@ -43,11 +44,15 @@ def install_template_globals(env: Environment, settings: Settings) -> None:
         return str(text) if text else status
 
     def dept_name(dept: dict | None) -> str:
-        return history.department_name(dept["code"], {dept["code"]: dept}) if dept else ""
+        return history.name_of(dept) if dept else ""
 
     def change_value(value, field: str, departments: dict, policy) -> str:
         """A history row's before/after value in the reader's language."""
         return history.change_text(field, value, departments, policy, local)
+
+    def weekday(value: date) -> str:
+        """The day of the week, short, in the reader's language (周四, Thu)."""
+        return format_date(value, "EEE", locale=i18n.get_locale())
 
     def hours(value: float) -> str:
         """Working hours as '3.5'; whole numbers without a decimal."""
@@ -57,6 +62,9 @@ def install_template_globals(env: Environment, settings: Settings) -> None:
     env.filters.update(
         change_value=change_value,
         working_hours=hours,
+        weekday=weekday,
+        period_name=periods.name,
+        grade_name=history.grade_name,
         local=local,
         iso=iso,
         label=label_of,

@@ -11,13 +11,30 @@ from litestar.exceptions import HTTPException
 from db import calendar as store
 from pages.calendar.forms import DAY_KINDS, CalendarDayForm
 from portal.auth import safe_next
-from portal.i18n import _
+from portal.i18n import _, get_locale
+from portal.labels import HOLIDAY_LABELS
 from portal.timeutil import utcnow
 from portal.web import form_data, redirect, render, roles, user_of
 from portal.workcalendar import DayKind, official_days
 from portal.workflow import Role
 
 ADMIN = roles(Role.ADMIN)
+
+
+def holiday_name(name: str) -> str:
+    """An official holiday's name in the reader's language. A holiday a newer package brings
+    before we have a label for it: its Chinese name from the package, else its English one."""
+    label = HOLIDAY_LABELS.get(name)
+    if label is not None:
+        return str(label)
+    if get_locale() != "en":
+        import chinese_calendar
+
+        try:
+            return chinese_calendar.Holiday(name).chinese
+        except ValueError:
+            return name
+    return name
 
 
 def _year(value: int | None, tz) -> int:
@@ -31,8 +48,8 @@ async def _page(request: Request, year: int, form: CalendarDayForm | None = None
     cal = await store.business_calendar(policy, settings.timezone, fresh=True)
     holidays, workdays = official_days()
     official = sorted(
-        [(d, "holiday", name) for d, name in holidays.items() if d.year == year]
-        + [(d, "workday", name) for d, name in workdays.items() if d.year == year])
+        [(d, "holiday", holiday_name(name)) for d, name in holidays.items() if d.year == year]
+        + [(d, "workday", holiday_name(name)) for d, name in workdays.items() if d.year == year])
     form = form or CalendarDayForm()
     return render(request, "calendar/calendar.html", status_code=status, year=year,
                   source=cal.year_source(year), official=official,

@@ -43,7 +43,7 @@ class PeriodForm(PortalForm):
 
     def __init__(self, *args, quarters: list[Period] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.quarter.choices = [(q.key, q.key) for q in quarters]
+        self.quarter.choices = [(q.key, periods.name(q)) for q in quarters]
         self.resolved: Period | None = None
 
     @classmethod

@@ -1,6 +1,6 @@
-"""The banner warning of a year nobody has filled in: shown to the office and the
-administrator, dismissed by each user for that year (with and without HTMX), back for a later
-year.
+"""/admin/calendar in the reader's language, and the banner warning of a year nobody has filled
+in: shown to the office and the administrator, dismissed by each user for that year (with and
+without HTMX), back for a later year.
 
 The banner tests pin the clock to 15 November 2099: the chinesecalendar package knows neither
 2099 nor 2100, so 2099 is the first year without a calendar, and 2100 starts within 60 days."""
@@ -13,8 +13,9 @@ from datetime import datetime
 import pytest
 
 import portal.timeutil
-from db.calendar import confirm_year
+from db.calendar import confirm_year, set_day
 from db.tables import User
+from portal.workcalendar import DayKind
 from tests.deadline_support import local
 
 NOW = local(2099, 11, 15, 10)
@@ -152,3 +153,35 @@ def test_it_goes_back_only_to_a_page_of_this_site(client, clock, dismissals):
 def test_signed_out_nobody_can_dismiss(client, clock, dismissals):
     r = dismiss(client, 2099)
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+# -- the calendar page in the reader's language ------------------------------------------------
+
+def test_official_holidays_and_weekdays_read_in_chinese(client, viewers):
+    client.login("admin")
+    html = client.get("/admin/calendar", params={"year": 2026}).text
+    for name in ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"):
+        assert f"<td>{name}</td>" in html
+    assert "Spring Festival" not in html and "National Day" not in html
+    assert "2026-01-01 <span class=\"hint\">周四</span>" in html
+    assert ">Thu<" not in html
+
+
+def test_official_holidays_and_weekdays_read_in_english(client, viewers):
+    client.login("admin")
+    client.cookies.set("portal_lang", "en")
+    html = client.get("/admin/calendar", params={"year": 2026}).text
+    for name in ("New Year&#39;s Day", "Spring Festival", "Tomb-sweeping Day", "Labour Day",
+                 "Dragon Boat Festival", "Mid-autumn Festival", "National Day"):
+        assert f"<td>{name}</td>" in html
+    assert "春节" not in html and "调休" not in html
+    assert "2026-01-01 <span class=\"hint\">Thu</span>" in html
+
+
+def test_a_company_date_keeps_the_name_the_administrator_gave_it(client, viewers):
+    client.run(set_day, local(2026, 12, 31).date(), DayKind.HOLIDAY, "公司年会",
+               viewers["admin"].id, NOW)
+    client.login("admin")
+    client.cookies.set("portal_lang", "en")
+    html = client.get("/admin/calendar", params={"year": 2026}).text
+    assert "<td>公司年会</td>" in html and "2026-12-31 <span class=\"hint\">Thu</span>" in html
