@@ -7,7 +7,6 @@ The banner tests pin the clock to 15 November 2099: the chinesecalendar package 
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 
 import pytest
@@ -35,14 +34,11 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def dismissals(viewers):
-    """The demo users are shared by the whole run: forget their dismissals afterwards."""
+def dismissals(client):
+    """The demo users are shared by the whole run: forget their dismissals afterwards (on the
+    app's loop: PostgreSQL's pool lives there)."""
     yield
-
-    async def forget():
-        await User.update({User.calendar_banner_dismissed: None}, force=True)
-
-    asyncio.run(forget())
+    client.run(lambda: User.update({User.calendar_banner_dismissed: None}, force=True))
 
 
 def banner_year(html: str) -> int | None:
