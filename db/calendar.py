@@ -6,7 +6,7 @@ from __future__ import annotations
 import time as _time
 from datetime import date, datetime, tzinfo
 
-from db.tables import CalendarDay, CalendarYear
+from db.tables import CalendarDay, CalendarYear, User
 from db.transactions import atomic
 from portal.policy import Policy
 from portal.workcalendar import BusinessCalendar, DayKind, Override
@@ -70,3 +70,9 @@ async def confirm_year(year: int, user_id: int, now: datetime, confirmed: bool =
         if confirmed:
             await CalendarYear(year=year, confirmed_by=user_id, confirmed_at=now).save()
     forget()
+
+
+async def dismiss_banner(user_id: int, year: int) -> None:
+    """This user no longer sees the warning that `year` is not filled in (a later year's
+    warning shows again: one year is kept, the latest dismissed)."""
+    await User.update({User.calendar_banner_dismissed: year}).where(User.id == user_id)

@@ -397,9 +397,9 @@ def _changes_for(action: Action, row: dict, fields: dict, now: datetime, user_id
 
 
 # Fields recorded in the history as "from → to" (timestamps are the event's own time).
-_AUDITED = {"department", "grade", "urgent", "invalid_kind", "duplicate_of", "compensation",
-            "acknowledge_due", "contact_due", "result_due", "cap_due", "extension_due",
-            "revisit_state", "revisit_attempts", "satisfaction", "reopen_count",
+_AUDITED = {"department", "grade", "urgent", "invalid_kind", "appeal_kind", "duplicate_of",
+            "compensation", "acknowledge_due", "contact_due", "result_due", "cap_due",
+            "extension_due", "revisit_state", "revisit_attempts", "satisfaction", "reopen_count",
             "previous_number", "criteria"}
 
 

@@ -36,6 +36,8 @@ class User(Table, tablename="portal_user"):
     department = Varchar(length=16, null=True, default=None)  # Department.code
     is_active = Boolean(default=True)
     language = Varchar(length=8, default="zh_CN")  # notices and email go out in this language
+    # The year whose "calendar not filled in" banner this user dismissed; a later year's shows.
+    calendar_banner_dismissed = Integer(null=True, default=None)
 
 
 class ComplaintCounter(Table):

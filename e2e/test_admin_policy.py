@@ -40,9 +40,11 @@ def test_the_cs_head_changes_a_revisit_rate(login):
         page.get_by_role("link", name=re.compile("版本|Versions")).first.click()
         expect(page).to_have_url(re.compile(r"/admin/policy/history$"))
         newest = page.locator("section.policy-version").first
-        expect(newest).to_contain_text("revisit.rates.II")
-        expect(newest).to_contain_text("0.8")
-        expect(newest).to_contain_text("0.75")
+        # The setting by its name, the shares as percentages (not revisit.rates.II, 0.75).
+        row = newest.locator("tr[data-setting='revisit.rates.II']")
+        expect(row).to_contain_text("回访比例：二类投诉")
+        expect(row).to_contain_text("80%")
+        expect(row).to_contain_text("75%")
         shot(page, "52-policy-history-zh")
     finally:
         save_rate(page, "0.8")  # the shared demo server goes on with the default

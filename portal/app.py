@@ -39,18 +39,21 @@ STATIC = ROOT / "static"
 log = logging.getLogger("portal")
 
 
-def locale_middleware(app: ASGIApp) -> ASGIApp:
-    """Sets the request's language (cookie switch, else Accept-Language, else Chinese)."""
+def set_request_locale(scope: Scope) -> None:
+    """The request's language: the cookie switch, else Accept-Language, else Chinese."""
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    cookie = None
+    for part in headers.get("cookie", "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == i18n.LANG_COOKIE:
+            cookie = value
+    i18n.set_locale(i18n.negotiate(cookie, headers.get("accept-language")))
 
+
+def locale_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-            cookie = None
-            for part in headers.get("cookie", "").split(";"):
-                name, _, value = part.strip().partition("=")
-                if name == i18n.LANG_COOKIE:
-                    cookie = value
-            i18n.set_locale(i18n.negotiate(cookie, headers.get("accept-language")))
+            set_request_locale(scope)
         await app(scope, receive, send)
 
     return middleware
@@ -88,6 +91,8 @@ def _not_authorized(request: Request, _exc: Exception) -> Response:
 
 
 def _error_page(request: Request, exc: HTTPException) -> Response:
+    # An unknown path never reaches the route middleware: read the language here too.
+    set_request_locale(request.scope)
     status = exc.status_code
     if status >= 500:
         log.exception("server error", exc_info=exc)
@@ -98,6 +103,7 @@ def _error_page(request: Request, exc: HTTPException) -> Response:
 
 def _server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    set_request_locale(request.scope)
     return render(request, "layout/error.html", status_code=500, status=500, detail="",
                   fragment=_wants_fragment(request))
 

@@ -42,7 +42,7 @@ ACTION_LABELS = {
     Action.ASSIGN: _l("Assign to a person"),
     Action.RETURN_TO_HANDLER: _l("Return to the handler"),
     Action.NOTE: _l("Add a note"),
-    Action.URGE: _l("Urge the department (催办)"),
+    Action.URGE: _l("Urge the department"),
     Action.LINK_REPEAT: _l("Link to the earlier complaint it repeats"),
     Action.UNLINK_REPEAT: _l("Not a second complaint: unlink"),
 }
@@ -105,12 +105,18 @@ INVALID_KINDS = {
     "malicious": _l("Malicious"),
 }
 
+APPEAL_KINDS = {
+    "not-our-business": _l("Not our department's business"),
+    "dispute-facts": _l("We dispute the facts (with evidence)"),
+}
+
 # Fields whose changes the history shows as "from → to".
 FIELD_LABELS = {
     "department": _l("Handling department"),
     "assignee": _l("Assigned to"),
     "grade": _l("Grade"),
-    "invalid_kind": _l("Kind"),
+    "invalid_kind": _l("Closed as"),
+    "appeal_kind": _l("Appeal"),
     "duplicate_of": _l("Original complaint"),
     "compensation": _l("Compensation (CNY)"),
     "previous_number": _l("Second complaint, repeating"),
@@ -158,4 +164,16 @@ LOGIN_OUTCOMES = {
     "unknown-user": _l("Unknown username"),
     "inactive": _l("Account deactivated"),
     "locked": _l("Refused: locked"),
+}
+
+# The official holidays by the English name the chinesecalendar package gives them.
+HOLIDAY_LABELS = {
+    "New Year's Day": _l("New Year's Day"),
+    "Spring Festival": _l("Spring Festival"),
+    "Tomb-sweeping Day": _l("Tomb-sweeping Day"),
+    "Labour Day": _l("Labour Day"),
+    "Dragon Boat Festival": _l("Dragon Boat Festival"),
+    "National Day": _l("National Day"),
+    "Mid-autumn Festival": _l("Mid-autumn Festival"),
+    "Anti-Fascist 70th Day": _l("70th anniversary of the victory in the War of Resistance"),
 }

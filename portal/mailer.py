@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -22,8 +23,32 @@ class Outgoing:
     created_at: object  # datetime
 
 
+class _HeaderPolicy(EmailPolicy):
+    """The standard policy, except that a header never starts on a line of its own. Python
+    moves a value that would fit on one line of its own (a 60–77 character ASCII subject) to
+    the next line, as "Subject:" CRLF SP value; unfolded, that reads " value", and mail
+    programs show the subject with a leading space. Such a value stays on the first line:
+    longer than 78 characters, well within the 998 allowed."""
+
+    def fold(self, name, value):
+        return self._join_first(super().fold(name, value), f"{name}:{self.linesep} ",
+                                f"{name}: ")
+
+    def fold_binary(self, name, value):
+        return self._join_first(super().fold_binary(name, value),
+                                f"{name}:{self.linesep} ".encode("ascii"),
+                                f"{name}: ".encode("ascii"))
+
+    @staticmethod
+    def _join_first(folded, empty_first, joined):
+        return joined + folded[len(empty_first):] if folded.startswith(empty_first) else folded
+
+
+POLICY = _HeaderPolicy()
+
+
 def build_message(mail: Outgoing, sender: str) -> EmailMessage:
-    msg = EmailMessage()
+    msg = EmailMessage(policy=POLICY)
     msg["From"] = sender
     msg["To"] = mail.recipient
     msg["Subject"] = mail.subject

@@ -37,7 +37,7 @@ NOTICES = {
     "assigned": _l("A complaint was assigned to you: %(number)s"),
     "returned": _l("Your department head returned the result for more work: %(number)s"),
     "noted": _l("A note was added to complaint %(number)s"),
-    "urged": _l("The complaint office urges you to handle complaint %(number)s (催办)"),
+    "urged": _l("The complaint office urges you to handle complaint %(number)s"),
 }
 
 

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
+from portal.i18n import _
+
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
 _YEAR = re.compile(r"^(\d{4})$")
@@ -124,3 +126,22 @@ def custom(first: date, last: date) -> Period:
     if (last - first).days + 1 > MAX_CUSTOM_DAYS:
         raise PeriodError("a custom range may span at most three years")
     return Period("custom", first, last)
+
+
+def name(period: Period | str) -> str:
+    """The period as people say it, in the reader's language (2026 年第 4 季度, Q4 2026); a
+    key that is not a period stays as it is."""
+    if isinstance(period, str):
+        try:
+            period = parse(period)
+        except PeriodError:
+            return period
+    if period.kind == "month":
+        return _("%(year)s-%(month)s", year=period.first.year, month=f"{period.first.month:02d}")
+    if period.kind == "quarter":
+        return _("Q%(quarter)d %(year)d", quarter=(period.first.month - 1) // 3 + 1,
+                 year=period.first.year)
+    if period.kind == "year":
+        return _("Year %(year)d", year=period.first.year)
+    return _("%(first)s to %(last)s", first=period.first.isoformat(),
+             last=period.last.isoformat())

@@ -201,6 +201,9 @@ def apply(raw: Mapping, posted: Mapping[str, str], department_codes: set[str]) -
            errors, 1, 1000)
     for key in ("excellent_from", "pass_from", "employee_penalty"):
         _points(assessment, key, f"assessment.{key}", value, errors)
+    if not {"assessment.excellent_from", "assessment.pass_from"} & errors.keys() \
+            and assessment.get("pass_from", 70) >= assessment.get("excellent_from", 90):
+        errors["assessment.pass_from"] = _("The pass mark must be below the mark for excellent.")
     if "session" in new:
         for key in list(new["session"]):
             name = f"session.{key}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -195,6 +196,37 @@ class Draw:
         return (f"HMAC-SHA256(key {self.key_id}, {self.number}) → {shown} {sign} "
                 f"{rate} (grade {self.grade}){forced} → "
                 f"{'revisit' if self.drawn else 'no revisit'}")
+
+
+_RECORD = re.compile(
+    r"HMAC-SHA256\(key (?P<key_id>\w+), (?P<number>[^)]+)\) → (?P<value>[0-9.]+) "
+    r"(?P<sign>[<≥]) (?P<rate>[0-9.e-]+) \(grade (?P<grade>[^)]+)\)"
+    r"(?P<callback> callback=yes)?(?P<reopened> reopened=yes)? → (?P<drawn>revisit|no revisit)")
+
+
+@dataclass(frozen=True)
+class DrawRecord:
+    """A stored draw note read back, its figures kept as written (cut, not rounded)."""
+
+    number: str
+    grade: str
+    rate: str
+    key_id: str
+    value: str
+    sign: str
+    callback: bool
+    reopened: bool
+    drawn: bool
+
+
+def parse_record(note: str) -> DrawRecord | None:
+    """The inputs of a history row written by Draw.record(), or None for any other text: the
+    formula is stored once, the same in every language, and read back for the reader."""
+    m = _RECORD.fullmatch((note or "").strip())
+    if m is None:
+        return None
+    return DrawRecord(m["number"], m["grade"], m["rate"], m["key_id"], m["value"], m["sign"],
+                      bool(m["callback"]), bool(m["reopened"]), m["drawn"] == "revisit")
 
 
 def draw(rules: RevisitRules, number: str, grade: str, callback: bool = False,

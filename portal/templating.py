@@ -6,9 +6,10 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 
+from babel.dates import format_date
 from jinja2 import Environment
 
-from portal import contact, i18n, labels, notices
+from portal import contact, history, i18n, labels, notices, periods
 from portal.config import Settings
 
 
@@ -43,28 +44,15 @@ def install_template_globals(env: Environment, settings: Settings) -> None:
         return str(text) if text else status
 
     def dept_name(dept: dict | None) -> str:
-        if not dept:
-            return ""
-        return dept["name_en"] if i18n.get_locale() == "en" else dept["name_zh"]
+        return history.name_of(dept) if dept else ""
 
-    def change_value(value, field: str) -> str:
-        """A history row's before/after value, readable: times local, flags yes/no."""
-        if value is None or value == "":
-            return "—"
-        if field.endswith(("_due", "_at")) and isinstance(value, str):
-            try:
-                return local(datetime.fromisoformat(value))
-            except ValueError:
-                return value
-        if isinstance(value, bool):
-            return i18n.gettext("yes") if value else i18n.gettext("no")
-        named = {"revisit_state": labels.REVISIT_STATE_LABELS,
-                 "outcome": labels.ATTEMPT_LABELS}.get(field, {})
-        if value in named:
-            return str(named[value])
-        if field in labels.SCALE_FIELDS and value in labels.SCALE_LABELS:
-            return f"{value} · {labels.SCALE_LABELS[value]}"
-        return str(value)
+    def change_value(value, field: str, departments: dict, policy) -> str:
+        """A history row's before/after value in the reader's language."""
+        return history.change_text(field, value, departments, policy, local)
+
+    def weekday(value: date) -> str:
+        """The day of the week, short, in the reader's language (周四, Thu)."""
+        return format_date(value, "EEE", locale=i18n.get_locale())
 
     def hours(value: float) -> str:
         """Working hours as '3.5'; whole numbers without a decimal."""
@@ -74,6 +62,9 @@ def install_template_globals(env: Environment, settings: Settings) -> None:
     env.filters.update(
         change_value=change_value,
         working_hours=hours,
+        weekday=weekday,
+        period_name=periods.name,
+        grade_name=history.grade_name,
         local=local,
         iso=iso,
         label=label_of,
@@ -96,5 +87,6 @@ def install_template_globals(env: Environment, settings: Settings) -> None:
         ATTEMPT_LABELS=labels.ATTEMPT_LABELS,
         SCALE_LABELS=labels.SCALE_LABELS,
         notice_text=notices.notice_text,
+        draw_text=history.draw_text,
         POLL_SECONDS=settings.poll_seconds,
     )

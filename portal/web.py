@@ -31,6 +31,12 @@ class CurrentUser:
     email: str
     unread: int = 0
     calendar_gap: int | None = None  # a year soon in use that nobody has filled in
+    calendar_banner_dismissed: int | None = None  # the gap year this user dismissed
+
+    @property
+    def calendar_banner(self) -> int | None:
+        """The gap year to warn this user about: until they dismiss it, or it is filled in."""
+        return None if self.calendar_gap == self.calendar_banner_dismissed else self.calendar_gap
 
     @property
     def viewer(self) -> Viewer:
@@ -71,7 +77,7 @@ async def load_user(connection: ASGIConnection, handler: BaseRouteHandler) -> No
         row = (
             await User.select(
                 User.id, User.username, User.display_name, User.role, User.department,
-                User.email,
+                User.email, User.calendar_banner_dismissed,
             )
             .where((User.id == uid) & (User.is_active.eq(True)))
             .first()

@@ -10,7 +10,13 @@ from litestar.exceptions import NotFoundException
 
 from db import queries
 from db import users as store
-from pages.admin.forms import DepartmentForm, DepartmentRenameForm, UserEditForm, UserForm
+from pages.admin.forms import (
+    LANGUAGE_LABELS,
+    DepartmentForm,
+    DepartmentRenameForm,
+    UserEditForm,
+    UserForm,
+)
 from pages.admin.imports import ROUTES as import_routes
 from portal.i18n import _, _l, get_locale
 from portal.timeutil import utcnow
@@ -49,17 +55,19 @@ async def _user_form(request: Request, cls, data=None, current: str | None = Non
     return form
 
 
-def _form_page(request: Request, form, user: dict | None = None, events=(), status: int = 200,
-               problem: str = ""):
+async def _form_page(request: Request, form, user: dict | None = None, events=(),
+                     status: int = 200, problem: str = ""):
     return render(request, "admin/user_form.html", status_code=status, form=form, edited=user,
-                  events=events, problem=problem, field_labels=FIELD_LABELS, nav="admin")
+                  events=events, problem=problem, field_labels=FIELD_LABELS, nav="admin",
+                  departments={d["code"]: d for d in await queries.departments()},
+                  LANGUAGES=LANGUAGE_LABELS)
 
 
 @get("/admin/users/new", guards=[ADMIN])
 async def new_user_page(request: Request) -> object:
     form = await _user_form(request, UserForm)
     form.language.data = "zh_CN"
-    return _form_page(request, form)
+    return await _form_page(request, form)
 
 
 @post("/admin/users/new", guards=[ADMIN])
@@ -70,7 +78,7 @@ async def create_user(request: Request) -> object:
         form.username.errors = [*form.username.errors, _("This username is taken.")]
         ok = False
     if not ok:
-        return _form_page(request, form, status=422)
+        return await _form_page(request, form, status=422)
     values = form.values()
     await store.create_user(values, form.password.data or "", user_of(request).id, utcnow(),
                             request.app.state.env.mailing)
@@ -95,8 +103,8 @@ async def _edit_page(request: Request, row: dict, form=None, status: int = 200,
             row["username"], row["display_name"], row["email"])
         form.role.data, form.department.data = row["role"], row["department"] or ""
         form.language.data, form.active.data = row["language"], row["is_active"]
-    return _form_page(request, form, row, await store.events_of(f"user:{row['username']}"),
-                      status, problem)
+    return await _form_page(request, form, row,
+                            await store.events_of(f"user:{row['username']}"), status, problem)
 
 
 @get("/admin/users/{username:str}", guards=[ADMIN])

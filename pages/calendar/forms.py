@@ -8,7 +8,7 @@ from portal.i18n import _l
 
 DAY_KINDS = {
     "holiday": _l("Day off (company or public holiday)"),
-    "workday": _l("Working day (make-up day, 调休)"),
+    "workday": _l("Working day (make-up day)"),
 }
 
 

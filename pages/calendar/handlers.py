@@ -5,17 +5,36 @@ from __future__ import annotations
 
 from datetime import date
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
+from litestar.exceptions import HTTPException
 
 from db import calendar as store
 from pages.calendar.forms import DAY_KINDS, CalendarDayForm
-from portal.i18n import _
+from portal.auth import safe_next
+from portal.i18n import _, get_locale
+from portal.labels import HOLIDAY_LABELS
 from portal.timeutil import utcnow
 from portal.web import form_data, redirect, render, roles, user_of
 from portal.workcalendar import DayKind, official_days
 from portal.workflow import Role
 
 ADMIN = roles(Role.ADMIN)
+
+
+def holiday_name(name: str) -> str:
+    """An official holiday's name in the reader's language. A holiday a newer package brings
+    before we have a label for it: its Chinese name from the package, else its English one."""
+    label = HOLIDAY_LABELS.get(name)
+    if label is not None:
+        return str(label)
+    if get_locale() != "en":
+        import chinese_calendar
+
+        try:
+            return chinese_calendar.Holiday(name).chinese
+        except ValueError:
+            return name
+    return name
 
 
 def _year(value: int | None, tz) -> int:
@@ -29,8 +48,8 @@ async def _page(request: Request, year: int, form: CalendarDayForm | None = None
     cal = await store.business_calendar(policy, settings.timezone, fresh=True)
     holidays, workdays = official_days()
     official = sorted(
-        [(d, "holiday", name) for d, name in holidays.items() if d.year == year]
-        + [(d, "workday", name) for d, name in workdays.items() if d.year == year])
+        [(d, "holiday", holiday_name(name)) for d, name in holidays.items() if d.year == year]
+        + [(d, "workday", holiday_name(name)) for d, name in workdays.items() if d.year == year])
     form = form or CalendarDayForm()
     return render(request, "calendar/calendar.html", status_code=status, year=year,
                   source=cal.year_source(year), official=official,
@@ -80,4 +99,21 @@ async def confirm_year(request: Request, year: int) -> object:
     return redirect(f"/admin/calendar?year={year}", message, request)
 
 
-ROUTES = [calendar_page, add_day, remove_day, confirm_year]
+@post("/calendar-banner/dismiss")
+async def dismiss_banner(request: Request) -> object:
+    """The warning banner of a year nobody has filled in, dismissed by this user for that
+    year. With HTMX the banner is swapped for nothing; without, back to the page."""
+    data = await form_data(request)
+    try:
+        year = int(data.get("year") or "")
+    except ValueError:
+        year = 0
+    if not 2000 <= year <= 2100:
+        raise HTTPException(status_code=422, detail="year")
+    await store.dismiss_banner(user_of(request).id, year)
+    if request.htmx:
+        return Response(content="", status_code=200, media_type="text/html")
+    return redirect(safe_next(data.get("next")))
+
+
+ROUTES = [calendar_page, add_day, remove_day, confirm_year, dismiss_banner]

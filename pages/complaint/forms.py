@@ -24,7 +24,7 @@ from pages.intake.forms import IntakeForm
 from pages.survey.forms import SurveyAnswers
 from portal.corrections import CORRECTABLE
 from portal.i18n import _, _l
-from portal.labels import ATTEMPT_LABELS, INVALID_KINDS
+from portal.labels import APPEAL_KINDS, ATTEMPT_LABELS, INVALID_KINDS
 from portal.numbering import parse_number
 from portal.workflow import Action
 
@@ -193,12 +193,6 @@ class RequestExtensionForm(ActionForm):
 class RequiredNoteForm(ActionForm):
     note = TextAreaField(_l("Note"), [InputRequired(_l("Write a note for the department.")),
                                       Length(max=5000)], render_kw={"rows": 2})
-
-
-APPEAL_KINDS = {
-    "not-our-business": _l("Not our department's business"),
-    "dispute-facts": _l("We dispute the facts (with evidence)"),
-}
 
 
 class AppealForm(ActionForm):

@@ -14,12 +14,18 @@ from db.calendar import business_calendar
 from db.commands import CONDITIONS, Invalid, NotNow, NotPermitted, NotVisible, perform, subject_at, subject_of
 from db.corrections import correct_record
 from db.tables import ContactView
-from pages.complaint.forms import ACTION_FORMS, APPEAL_KINDS, ActionForm, CorrectionForm
+from pages.complaint.forms import ACTION_FORMS, ActionForm, CorrectionForm
 from portal.attachments import Upload, path_of, safe_filename, upload_problems
 from portal.corrections import CONTACT_FIELDS
 from portal.grading import parse_criteria
 from portal.i18n import N_, _, get_locale, ngettext
-from portal.labels import ACTION_LABELS, DEADLINE_LABELS, EVENT_LABELS, FIELD_LABELS
+from portal.labels import (
+    ACTION_LABELS,
+    APPEAL_KINDS,
+    DEADLINE_LABELS,
+    EVENT_LABELS,
+    FIELD_LABELS,
+)
 from portal.routing import default_department
 from portal.schedule import deadline_views
 from portal.timeutil import utcnow

@@ -20,6 +20,7 @@ from pages.leaderboard.forms import CloseForm, ReopenForm, StarForm
 from portal.assessment import AssessmentRules
 from portal.i18n import N_, _, _l, get_locale
 from portal.periods import Period, PeriodError, parse, quarter_of
+from portal.periods import name as period_name
 from portal.timeutil import utcnow
 from portal.web import Conflict, form_data, redirect, render, respond, roles, user_of
 from portal.workflow import Role
@@ -250,7 +251,7 @@ async def _department_of(user_id: int) -> str | None:
 
 
 def _refusal(request: Request, reason: str, period: Period) -> str:
-    return _(REFUSALS[reason], quarter=period.key, last=period.last.isoformat())
+    return _(REFUSALS[reason], quarter=period_name(period), last=period.last.isoformat())
 
 
 @post("/leaderboard/{key:str}/{action_name:str}", guards=[VIEWERS])
@@ -273,7 +274,7 @@ async def leaderboard_action(request: Request, key: str, action_name: str) -> ob
             await store.close(period, user.id, rules, tz, now,
                               request.app.state.policy.revisit.satisfied_from)
             message = _("%(quarter)s is closed: its scores are frozen and later changes to "
-                        "complaints no longer alter them.", quarter=period.key)
+                        "complaints no longer alter them.", quarter=period_name(period))
         elif action_name == "reopen-quarter":
             quarter = await store.quarter_of(period)
             if not quarter or quarter["status"] != store.CLOSED:
@@ -283,7 +284,7 @@ async def leaderboard_action(request: Request, key: str, action_name: str) -> ob
                 return await _invalid(request, period, now, {"reopen": form})
             await store.reopen(period, user.id, form.reason.data, now)
             message = _("%(quarter)s is open again: its scores are computed live from the "
-                        "complaints until it is closed again.", quarter=period.key)
+                        "complaints until it is closed again.", quarter=period_name(period))
         else:
             result = await store.assessment(period, rules, tz, now)
             current = store.current_star(await store.stars(), period)
@@ -297,7 +298,7 @@ async def leaderboard_action(request: Request, key: str, action_name: str) -> ob
             star = await User.select(User.display_name).where(User.id == form.user.data).first()
             message = _("%(name)s is the service star of %(quarter)s. The award is recorded "
                         "with your name and the time.", name=star["display_name"],
-                        quarter=period.key)
+                        quarter=period_name(period))
     except store.Refused as exc:
         return await _conflict(request, period, now, exc.reason)
     if not request.htmx:

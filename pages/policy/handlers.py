@@ -17,6 +17,7 @@ from portal.policy_form import (
     field_for_message,
     fields,
 )
+from portal.policy_history import Reader
 from portal.timeutil import utcnow
 from portal.web import Conflict, form_data, redirect, render, roles, user_of
 from portal.workflow import Role
@@ -83,6 +84,10 @@ async def save_policy(request: Request) -> object:
 async def policy_history(request: Request, page: int | None = None) -> object:
     page = page if page and 1 <= page <= 100_000 else 1
     rows, more = await policy_store.history(page)
+    by_code = {d["code"]: d for d in await departments()}
+    for r in rows:
+        r["shown"] = Reader(r["changes"], request.app.state.policy, by_code).rows(
+            r["changes"])
     return render(request, "policy/history.html", rows=rows, more=more, page=page,
                   current=request.app.state.live.version, nav="admin")
 

@@ -37,13 +37,13 @@ class PeriodForm(PortalForm):
     quarter = SelectField(_l("Quarter"), [Optional()], validate_choice=False, id="pick-quarter")
     year = IntegerField(_l("Year"), [Optional(), NumberRange(FIRST_YEAR, LAST_YEAR)],
                         id="pick-year", render_kw={"min": FIRST_YEAR, "max": LAST_YEAR})
-    first = DateField(_l("From"), [Optional()], name="from", id="pick-from")
-    last = DateField(_l("To"), [Optional()], name="to", id="pick-to")
+    first = DateField(_l("First day"), [Optional()], name="from", id="pick-from")
+    last = DateField(_l("Last day"), [Optional()], name="to", id="pick-to")
     by = HiddenField()
 
     def __init__(self, *args, quarters: list[Period] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.quarter.choices = [(q.key, q.key) for q in quarters]
+        self.quarter.choices = [(q.key, periods.name(q)) for q in quarters]
         self.resolved: Period | None = None
 
     @classmethod

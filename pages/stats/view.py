@@ -49,7 +49,7 @@ KPIS = (
     Kpi("repeat_rate", _l("Repeat rate"), _l("Repeats"), "rate", -1),
     Kpi("appeals", _l("Appeals"), _l("Appeals"), "count", -1),
     Kpi("extensions", _l("Extension requests"), _l("Extensions"), "count", -1),
-    Kpi("urges", _l("Times urged (催办)"), _l("Urged"), "count", -1),
+    Kpi("urges", _l("Times urged"), _l("Urged"), "count", -1),
     Kpi("overdue", _l("Overdue"), _l("Overdue"), "count", -1),
 )
 SUMMARY = tuple(k for k in KPIS if k.key != "revisit_target")  # the target shows with the rate
@@ -93,17 +93,7 @@ def range_problem(first: date, last: date) -> str:
     return _("A custom range may span at most three years.")
 
 
-def period_name(period: Period) -> str:
-    """The period as people say it, in the request's language."""
-    if period.kind == "month":
-        return _("%(year)s-%(month)s", year=period.first.year, month=f"{period.first.month:02d}")
-    if period.kind == "quarter":
-        return _("Q%(quarter)d %(year)d", quarter=(period.first.month - 1) // 3 + 1,
-                 year=period.first.year)
-    if period.kind == "year":
-        return _("Year %(year)d", year=period.first.year)
-    return _("%(first)s to %(last)s", first=period.first.isoformat(),
-             last=period.last.isoformat())
+period_name = periods.name
 
 
 def period_span(period: Period) -> str:

@@ -148,7 +148,9 @@ def test_editing_records_each_change_from_and_to(client, accounts):
     assert json.loads(event["detail"]) == {"department": ["QA", "SVC"],
                                            "language": ["zh_CN", "en"]}
     page = client.get("/admin/users/qa.staff").text
-    assert 'data-kind="user-update"' in page and "QA → SVC" in page
+    # The change log names departments and languages, not their codes.
+    assert 'data-kind="user-update"' in page and "质量部 → 客服部" in page
+    assert "中文 → English" in page and "QA → SVC" not in page
 
 
 def test_a_deactivated_user_cannot_sign_in_and_leaves_the_assignees(client, accounts):

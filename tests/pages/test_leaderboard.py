@@ -342,7 +342,7 @@ def test_closing_freezes_the_scores_and_reopening_computes_them_live(client, sta
     client.login("office")
     r = post(client, "2026-Q3", "close-quarter")
     assert r.status_code == 303 and r.headers["location"] == "/leaderboard?quarter=2026-Q3"
-    assert "2026-Q3 is closed" in flash_text(client)
+    assert "Q3 2026 is closed" in flash_text(client)
     quarter_row = client.run(store.quarter_of, Q3)
     assert (quarter_row["status"], quarter_row["closed_by"]) == ("closed", staff["office"].id)
     stored = client.run(lambda: AssessmentScore.select().where(
@@ -384,7 +384,7 @@ def test_close_and_reopen_refusals(client, staff):
     # Q4 is still running on NOW.
     r = post(client, "2026-Q4", "close-quarter")
     assert r.status_code == 409
-    assert "2026-Q4 has not ended yet" in unescape(r.text)
+    assert "Q4 2026 has not ended yet" in unescape(r.text)
     assert client.run(lambda: AssessmentQuarter.count()) == 0
     # Reopening a quarter that is not closed.
     r = post(client, "2026-Q3", "reopen-quarter", {"reason": "x"})
@@ -423,7 +423,7 @@ def test_naming_and_changing_the_star_keeps_the_history(client, staff):
     r = post(client, "2026-Q3", "name-star", {"user": str(qa2), "citation": "回访满意度全优",
                                               "replaces": ""})
     assert r.status_code == 303
-    assert "钱七 is the service star of 2026-Q3" in flash_text(client)
+    assert "钱七 is the service star of Q3 2026" in flash_text(client)
     (first,) = client.run(store.stars)
     assert (first["user"], first["named_by"], first["replaces"], first["current"]) == (
         qa2, staff["cshead"].id, None, True)
@@ -439,7 +439,7 @@ def test_naming_and_changing_the_star_keeps_the_history(client, staff):
                                               "reason": "钱七已调岗", "replaces": str(first["id"])},
              htmx=True)
     assert r.status_code == 200 and "<html" not in r.text
-    assert "is the service star of 2026-Q3" in unescape(r.text)
+    assert "is the service star of Q3 2026" in unescape(r.text)
     records = client.run(store.stars)
     current = store.current_star(records, Q3)
     assert (current["user"], current["replaces"], current["reason"]) == (qa, first["id"], "钱七已调岗")

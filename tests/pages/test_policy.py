@@ -67,7 +67,11 @@ def test_a_saved_change_is_a_new_version_with_its_difference(client, viewers):
     page = client.get("/admin/policy").text
     assert 'value="0.5"' in page and 'value="4d"' in page
     history = client.get("/admin/policy/history").text
-    assert "revisit.rates.II" in history and "deadlines.grades.I.result" in history
+    assert 'data-setting="revisit.rates.II"' in history
+    assert 'data-setting="deadlines.grades.I.result"' in history
+    # Read as settings and values, not as the document's paths and raw values.
+    assert "<td>回访比例：二类投诉</td><td>80%</td><td>50%</td>" in history
+    assert "<td>3 个工作日</td><td>4 个工作日</td>" in history
     assert f'data-version="{v["id"]}"' in history
 
 

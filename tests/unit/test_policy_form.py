@@ -81,6 +81,13 @@ def test_satisfied_must_be_above_the_reopen_score():
     assert "revisit.satisfied_from" in parsed.errors
 
 
+def test_the_pass_mark_must_be_below_excellent():
+    """Checked here with a message in the reader's language, not left to the start-up check."""
+    parsed = apply(RAW, {"assessment.pass_from": "95"}, DEPTS)
+    assert parsed.errors == {"assessment.pass_from": "合格分数线须低于优秀分数线。"}
+    assert apply(RAW, {"assessment.pass_from": "80"}, DEPTS).errors == {}
+
+
 def test_deadlines_are_normalised_and_urgent_empty_means_as_the_grade():
     parsed = apply(RAW, {"deadlines.II.result": " 3D ".lower(), "deadlines.urgent.acknowledge": "",
                          "deadlines.urgent.result": "1d"}, DEPTS)

@@ -30,6 +30,7 @@ from portal.revisit import (
     after_failed_attempt,
     draw,
     draw_value,
+    parse_record,
     parse_revisit,
     revisit_due,
     survey_expires_at,
@@ -244,6 +245,23 @@ def test_a_rate_with_more_than_two_decimals_is_recorded_exactly():
     # two decimals stay as they were
     assert " ≥ 0.20 " in Draw("TS-2026-000001", "M", 0.2, "e4a26109", 0.5, False, False,
                               False).record()
+
+
+@pytest.mark.parametrize("callback,reopened", [(False, False), (True, False), (True, True)])
+def test_a_record_reads_back_as_it_was_written(callback, reopened):
+    """The history shows the draw in the reader's language from the stored formula."""
+    for grade, number in (("M", "TS-2026-000001"), ("II", "TS-2026-123456")):
+        d = draw(RULES, number, grade, callback=callback, reopened=reopened)
+        read = parse_record(d.record())
+        assert (read.number, read.grade, read.key_id) == (number, grade, RULES.key_id)
+        assert (read.callback, read.reopened, read.drawn) == (callback, reopened, d.drawn)
+        assert f"{read.value} {read.sign} {read.rate}" in d.record()
+
+
+def test_a_note_that_is_not_a_draw_reads_as_nothing():
+    assert parse_record("") is None
+    assert parse_record("客户要求回访") is None
+    assert parse_record("HMAC-SHA256(key e4a26109, TS-2026-000001) → ?") is None
 
 
 # ---- survey answers, failed calls, dates ---------------------------------------------------
