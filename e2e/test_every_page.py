@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PASSWORD, SHOTS
+from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PASSWORD, SHOTS, shot
 
 pytestmark = pytest.mark.e2e
 
@@ -123,7 +123,8 @@ CHECK_JS = """({phone, targets, min}) => {
   if (targets) {
     const sel = ['main button', 'main select', 'main input:not([type=hidden]):not([type=checkbox]):not([type=radio])',
       'main label:has(> input[type=checkbox])', 'main label:has(> input[type=radio])',
-      'main table.cards td a', 'main .pager a', 'main .tabs a', 'main .queues a', 'main summary'];
+      'main table.cards td a', 'main li > a', 'main .pager a', 'main .tabs a', 'main .queues a',
+      'main summary'];
     const small = [];
     for (const el of document.querySelectorAll(sel.join(','))) {
       const r = el.getBoundingClientRect();
@@ -182,9 +183,7 @@ class Audit:
             if width == SHOT_WIDTH or desktop_shot:
                 if desktop_shot:
                     DESKTOP_SHOTS.add((self.lang, name))
-                SHOTS.mkdir(exist_ok=True)
-                page.screenshot(path=str(SHOTS / f"every-{self.lang}-{width}-{self.who}-{name}.png"),
-                                full_page=True)
+                shot(page, f"every-{self.lang}-{width}-{self.who}-{name}")
 
     def axe(self, path: str, width: int) -> None:
         page = self.page
@@ -204,8 +203,8 @@ class Audit:
 
     def check_header_by_clicking(self, width: int) -> None:
         """Playwright's own actionability check (visible, stable, enabled, receiving events)
-        on every header control, once per context at a phone and a desktop width: the
-        JavaScript hit test covers every page and width quickly."""
+        on every header control, on one page of each context at each width: the JavaScript
+        hit test covers every page and width quickly."""
         page = self.page
         page.set_viewport_size({"width": width, "height": HEIGHT[width]})
         toggle = page.get_by_test_id("menu-toggle")
@@ -291,7 +290,7 @@ def audit_role(browser: Browser, server: str, role: str, lang: str) -> Audit:
         for path, name in pages_of(page, role):
             audit.visit(path, name)
         page.goto("/mine")
-        for width in (SHOT_WIDTH, DESKTOP):
+        for width in WIDTHS:
             audit.check_header_by_clicking(width)
     finally:
         page.context.close()
