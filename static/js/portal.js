@@ -21,10 +21,20 @@ document.addEventListener("DOMContentLoaded", function () {
 
 // Behaviour the templates ask for with data attributes (the CSP forbids inline handlers):
 // [data-print] prints the page; [data-hide-breakdown] empties the table cell its HTMX
-// breakdown was swapped into.
+// breakdown was swapped into; [data-menu-toggle] opens and closes the header menu of narrow
+// screens (the CSS shows the menu while the button says aria-expanded="true").
+function setMenu(toggle, open) {
+  toggle.setAttribute("aria-expanded", open ? "true" : "false");
+}
+
 document.addEventListener("click", function (evt) {
   var target = evt.target instanceof Element ? evt.target : null;
   if (!target) return;
+  var toggle = target.closest("[data-menu-toggle]");
+  if (toggle) {
+    setMenu(toggle, toggle.getAttribute("aria-expanded") !== "true");
+    return;
+  }
   if (target.closest("[data-print]")) {
     window.print();
     return;
@@ -82,4 +92,13 @@ document.addEventListener("click", function (evt) {
   });
   var status = button.parentNode.querySelector("[data-fill-status]");
   if (status && button.getAttribute("data-done")) status.textContent = button.getAttribute("data-done");
+});
+
+// Escape closes an open header menu and gives the focus back to its button.
+document.addEventListener("keydown", function (evt) {
+  if (evt.key !== "Escape") return;
+  var toggle = document.querySelector('[data-menu-toggle][aria-expanded="true"]');
+  if (!toggle) return;
+  setMenu(toggle, false);
+  toggle.focus();
 });
