@@ -49,7 +49,8 @@ EXTRA = {
 # Where a role finds a complaint to open, and the pages whose desktop screenshot is kept.
 COMPLAINT_LISTS = ("/triage", "/inbox", "/mine", "/search?q=2026")
 MAIN = {"/inbox", "/triage", "/mine", "/revisits", "/stats", "/leaderboard", "/intake",
-        "/admin/users", "/admin/policy", "/notifications", "complaint", "revisit-complaint"}
+        "/admin/users", "/admin/policy", "/notifications", "complaint", "revisit-complaint",
+        "complaint-edit"}
 
 # Everything but axe, in one round trip per width: the page's width and what sticks out past
 # the right edge; the header's controls (on a phone, the menu is opened first and closed
@@ -264,6 +265,8 @@ def pages_of(page: Page, role: str) -> list[tuple[str, str | None]]:
     complaint = _first_complaint(page, COMPLAINT_LISTS)
     if complaint:
         found.append((complaint, "complaint"))
+        if role in ("office", "cshead"):  # correcting the record is the office's
+            found.append((complaint + "/edit", "complaint-edit"))
     if "/revisits" in nav:
         revisit = _first_complaint(page, ("/revisits",))
         if revisit:
