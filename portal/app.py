@@ -8,7 +8,14 @@ import hashlib
 import logging
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
+from jinja2 import (
+    BytecodeCache,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PrefixLoader,
+    select_autoescape,
+)
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
@@ -108,6 +115,25 @@ def _server_error(request: Request, exc: Exception) -> Response:
                   fragment=_wants_fragment(request))
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Compiled templates kept for the life of the process, shared by every app built in it
+    (the tests build one per test). Jinja keys them by template and checks the source's
+    checksum, so an edited template is compiled again."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 def _template_engine(settings: Settings) -> JinjaTemplateEngine:
     prefixes = {
         page.name: FileSystemLoader(page / "templates")
@@ -120,6 +146,7 @@ def _template_engine(settings: Settings) -> JinjaTemplateEngine:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_COMPILED,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     install_template_globals(env, settings)
