@@ -34,13 +34,13 @@ else:
 os.environ["PORTAL_DATA_DIR"] = str(_TMP / "data")
 os.environ.setdefault("PORTAL_SECRET_KEY", "test-secret-key-" + "x" * 32)
 
-import portal  # noqa: E402,F401  (sets PICCOLO_CONF)
-import portal.auth  # noqa: E402
-
 # Every test signs in, and argon2's production cost (deliberately ~0.1–0.2 s a hash) would be
 # most of the suite's time: tests hash with argon2's cheapest profile (still argon2id; the
 # parameters travel inside each hash, so verification follows them).
 from argon2 import PasswordHasher, profiles  # noqa: E402
+
+import portal  # noqa: E402,F401  (sets PICCOLO_CONF)
+import portal.auth  # noqa: E402
 
 portal.auth._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
 portal.auth._DUMMY_HASH = portal.auth._hasher.hash("not-a-real-password")
