@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import sys
 
@@ -79,19 +80,33 @@ async def run_worker(once: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = load_settings()
     policy = load_policy(settings.policy_path)
-    engine = _postgres_engine()
-    if engine:
-        await engine.start_connection_pool(min_size=1, max_size=4)
-    try:
+    async with connection_pool():
         if once:
             result = await tick(settings, await current_policy(settings.policy_path, policy))
             print(f"sweep: {describe(result.sweep)}; "
                   f"mail sent {result.mail.sent}, failed {result.mail.failed} {result.mail.last_error}")
         else:
             await run_forever(settings, policy)
+
+
+@contextlib.asynccontextmanager
+async def connection_pool():
+    """A few pooled connections for a command's many queries on PostgreSQL: without a pool
+    Piccolo opens a new connection for every query (the demo makes thousands)."""
+    engine = _postgres_engine()
+    if engine:
+        await engine.start_connection_pool(min_size=1, max_size=4)
+    try:
+        yield
     finally:
         if engine:
             await engine.close_connection_pool()
+
+
+async def pooled(work):
+    """await work() with connection_pool() around it."""
+    async with connection_pool():
+        return await work()
 
 
 def _postgres_engine():
@@ -132,7 +147,7 @@ def main(argv: list[str] | None = None) -> None:
         from portal.demo import load_demo
 
         asyncio.run(migrate())
-        print(asyncio.run(load_demo()))
+        print(asyncio.run(pooled(load_demo)))
     elif args.command == "serve":
         from portal.config import load_settings
         from portal.policy import PolicyError, load_policy
@@ -147,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "worker":
         asyncio.run(run_worker(args.once))
     elif args.command == "stats-rebuild":
-        print(f"statistics rebuilt: {asyncio.run(rebuild_stats())} rollup rows")
+        print(f"statistics rebuilt: {asyncio.run(pooled(rebuild_stats))} rollup rows")
     elif args.command == "createuser":
         password = args.password or getpass.getpass("password: ")
         if len(password) < 8:

@@ -10,9 +10,11 @@ DATABASE_URL must be set before Piccolo reads its configuration, hence the work 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import re
 import secrets
+import shutil
 import tempfile
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
@@ -22,7 +24,12 @@ import pytest
 
 TEST_DB = os.environ.get("PORTAL_TEST_DB", "sqlite")
 PG_SERVER = os.environ.get("PORTAL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-_TMP = Path(tempfile.mkdtemp(prefix="portal-test-"))
+# In memory where the machine has it: a test database is thrown away, and waiting for the
+# disk on each of its thousands of commits would be most of the run.
+_SHM = Path("/dev/shm")
+_TMP = Path(tempfile.mkdtemp(prefix="portal-test-",
+                             dir=_SHM if _SHM.is_dir() and os.access(_SHM, os.W_OK) else None))
+atexit.register(shutil.rmtree, _TMP, True)
 _PG_NAME = f"portal_test_{os.getpid()}_{secrets.token_hex(3)}"
 
 if TEST_DB == "postgres":
@@ -100,11 +107,10 @@ def viewers(database):
     return database
 
 
-@pytest.fixture
-def settings(tmp_path) -> Settings:
+def make_settings(data_dir: Path) -> Settings:
     return Settings(
         database_url=os.environ["DATABASE_URL"],
-        data_dir=tmp_path / "data",
+        data_dir=data_dir,
         secret_key=os.environ["PORTAL_SECRET_KEY"],
         policy_path=None,
         base_url="http://testserver",
@@ -115,10 +121,35 @@ def settings(tmp_path) -> Settings:
 
 
 @pytest.fixture
-def app(settings, viewers):
+def settings(tmp_path) -> Settings:
+    return make_settings(tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def shared_app(database, tmp_path_factory):
+    """One app per test process: building one costs more than most tests (routes, signatures,
+    templates), and every page test needs one. `app` hands it to each test reset."""
     from portal.app import create_app
 
-    return create_app(settings)
+    return create_app(make_settings(tmp_path_factory.mktemp("app") / "data"))
+
+
+def reset_app(app, settings: Settings):
+    """The app with these settings and the policy file in force, as create_app() leaves a new
+    one (a version saved by an earlier test is gone with its table rows)."""
+    from db.policy_store import Live, file_raw
+    from portal.app import install_policy
+    from portal.policy import load_policy
+
+    app.state.settings = settings
+    install_policy(app.state, Live(0, file_raw(settings.policy_path),
+                                   load_policy(settings.policy_path)))
+    return app
+
+
+@pytest.fixture
+def app(settings, viewers, shared_app):
+    return reset_app(shared_app, settings)
 
 
 class PortalClient:

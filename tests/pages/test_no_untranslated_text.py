@@ -50,6 +50,7 @@ from db.tables import (
     User,
 )
 from portal.accounts import token_hash
+from portal.cli import pooled
 from portal.contact import mask_email, mask_phone
 from portal.demo import load_demo
 from portal.i18n import in_locale
@@ -360,7 +361,7 @@ def demo(database):
     async def remove_extra_user():
         await User.delete().where(User.username == EXTRA_USER)
 
-    yield asyncio.run(load())
+    yield asyncio.run(pooled(load))
     asyncio.run(remove_extra_user())
 
 
@@ -370,11 +371,11 @@ def allowed(demo):
 
 
 @pytest.fixture
-def app(settings, demo):
+def app(settings, demo, shared_app):
     """Overrides conftest's app: the demo data stays (conftest's `viewers` empties tables)."""
-    from portal.app import create_app
+    from tests.conftest import reset_app
 
-    return create_app(settings)
+    return reset_app(shared_app, settings)
 
 
 # -- the pages --------------------------------------------------------------------------------
