@@ -157,6 +157,18 @@ class Audit:
         self.page, self.who, self.lang = page, who, lang
         self.problems: list[str] = []
         self.pages = 0
+        self.listening = False
+        # Issue 14: every page works under the CSP with no console error (Chromium reports
+        # each CSP violation in the console), and no uncaught exception.
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.fail(page.url, None, f"uncaught {exc}"))
+
+    def _console(self, msg) -> None:
+        text = msg.text
+        if not self.listening:  # finding pages (a role's refused list answers 403) is not a visit
+            return
+        if msg.type == "error" or "Content Security Policy" in text or "Refused to" in text:
+            self.fail(self.page.url, None, f"console [{msg.type}] {text} {msg.location.get('url', '')}")
 
     def fail(self, path: str, width: int | None, what: str) -> None:
         self.problems.append(f"{self.who} {self.lang} {path}" + (f" @{width}" if width else "")
@@ -165,6 +177,14 @@ class Audit:
     def visit(self, path: str, name: str | None = None) -> None:
         page = self.page
         page.set_viewport_size({"width": DESKTOP, "height": HEIGHT[DESKTOP]})
+        self.listening = True
+        try:
+            self._visit(path, name)
+        finally:
+            self.listening = False
+
+    def _visit(self, path: str, name: str | None) -> None:
+        page = self.page
         response = page.goto(path)
         if not response or response.status != 200:
             self.fail(path, None, f"answered {response and response.status}")
