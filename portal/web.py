@@ -67,6 +67,9 @@ async def load_user(connection: ASGIConnection, handler: BaseRouteHandler) -> No
     from portal.timeutil import utcnow
 
     user = None
+    if handler.opt.get("probe"):
+        connection.state.user = None  # a monitor's probe reads no session
+        return
     token = session_of(connection).get(SESSION_TOKEN)
     uid = None
     if isinstance(token, str) and token:

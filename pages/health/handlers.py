@@ -11,7 +11,7 @@ from litestar import Response, get
 from db.health import database_health
 
 
-@get("/healthz", opt={"public": True}, include_in_schema=False, cache=False)
+@get("/healthz", opt={"public": True, "probe": True}, include_in_schema=False, cache=False)
 async def healthz() -> Response:
     problem = await database_health()
     if problem:

@@ -64,3 +64,20 @@ def test_it_answers_503_when_the_database_is_unreachable(client, monkeypatch, tm
     body = r.json()
     assert body["status"] == "unavailable"
     assert body["reason"].startswith("database unreachable")
+
+
+@pytest.mark.filterwarnings("ignore:.*Unable to connect")
+def test_it_answers_503_when_every_query_fails(client, monkeypatch):
+    """The database down for the whole app, not only for the migrations table: the app-wide
+    guards (policy refresh, session) must not turn the probe into a 500."""
+    engine = Migration._meta.db
+
+    async def down(*_args, **_kwargs):
+        raise ConnectionRefusedError("database down")
+
+    client.get("/healthz")  # the app is up and has read its policy
+    monkeypatch.setattr(type(engine), "run_querystring", down)
+    r = client.get("/healthz")
+    assert r.status_code == 503
+    assert r.json()["reason"] == "database unreachable: ConnectionRefusedError"
+    assert client.get("/login", follow_redirects=False).status_code == 500
