@@ -140,3 +140,7 @@ def test_pages_in_english(login):
     page.locator("table.list tbody tr a").first.click()
     expect(page.locator("[data-history]")).to_be_visible()
     shot(page, "07-complaint-en")
+    # The switch saves the language in the account, and sign-in in another browser applies
+    # it: leave office's account on Chinese for the tests that follow on this server.
+    page.locator(".lang-switch button").click()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")

@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 
 from db.queries import unread_count
 from db.tables import User
-from portal.i18n import get_locale
+from portal.i18n import LANG_COOKIE, LOCALES, get_locale
 from portal.workflow import DEPARTMENT_ROLES, OFFICE_ROLES, Viewer
 
 SESSION_TOKEN = "sid"  # noqa: S105  (a session key name: db/sessions.py holds its meaning)
@@ -141,6 +141,13 @@ def session_of(connection: ASGIConnection) -> dict:
         session = {}
         connection.scope["session"] = session
     return session
+
+
+def remember_language(request: Request, response: Any, lang: str | None) -> None:
+    """The reader's language, in the cookie every page reads it from (for a year)."""
+    if lang in LOCALES:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax",
+                            httponly=True, secure=request.app.state.settings.secure_cookies)
 
 
 def flash(request: Request, message: str, category: str = "success") -> None:

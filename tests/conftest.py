@@ -102,6 +102,9 @@ def viewers(database):
         async with atomic():  # one commit, not one per table
             for table in PER_TEST_TABLES:
                 await Complaint.raw(f"DELETE FROM {table}")
+            # The header switch saves the language in the account, and sign-in applies it.
+            await Complaint.raw("UPDATE portal_user SET language = 'zh_CN' "
+                                "WHERE language <> 'zh_CN'")
 
     asyncio.run(clean())
     return database

@@ -10,9 +10,9 @@ from db.users import set_password
 from pages.account.forms import PasswordForm, SettingsForm
 from portal.accounts import password_problem
 from portal.auth import verify_password
-from portal.i18n import LANG_COOKIE, _, set_locale
+from portal.i18n import _, set_locale
 from portal.timeutil import utcnow
-from portal.web import flash, form_data, render, session_token, user_of
+from portal.web import flash, form_data, remember_language, render, session_token, user_of
 
 
 async def _page(request: Request, password: PasswordForm | None = None,
@@ -67,8 +67,7 @@ async def _change_settings(request: Request, form: SettingsForm) -> object:
         User.id == user.id)
     set_locale(form.language.data)  # the confirmation is in the language just chosen
     response = _done(request, _("Your settings have been saved."))
-    response.set_cookie(LANG_COOKIE, form.language.data, max_age=365 * 86400, samesite="lax",
-                        httponly=True)
+    remember_language(request, response, form.language.data)
     return response
 
 

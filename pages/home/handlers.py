@@ -3,8 +3,8 @@ from litestar.response import Redirect
 
 from db.tables import User
 from portal.auth import safe_next
-from portal.i18n import LANG_COOKIE, LOCALES
-from portal.web import form_data, user_of
+from portal.i18n import LOCALES
+from portal.web import form_data, remember_language, user_of
 
 
 @get("/")
@@ -27,8 +27,7 @@ async def switch_language(request: Request) -> Redirect:
     lang = data.get("lang")
     response = Redirect(safe_next(data.get("next")), status_code=303)
     if lang in LOCALES:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True,
-                            secure=request.app.state.settings.secure_cookies)
+        remember_language(request, response, lang)
         user = getattr(request.state, "user", None)
         if user is not None:
             # Notices and emails go out in the language the user reads the portal in.

@@ -6,9 +6,17 @@ from db.sessions import end_session, start_session
 from db.tables import User
 from pages.login.forms import LoginForm
 from portal.auth import safe_next, verify_password
-from portal.i18n import _
+from portal.i18n import DEFAULT_LOCALE, LANG_COOKIE, _
 from portal.timeutil import utcnow
-from portal.web import SESSION_TOKEN, client_ip, flash, form_data, render, session_token
+from portal.web import (
+    SESSION_TOKEN,
+    client_ip,
+    flash,
+    form_data,
+    remember_language,
+    render,
+    session_token,
+)
 
 
 @get("/login", opt={"public": True}, name="login")
@@ -35,7 +43,7 @@ async def login_submit(request: Request) -> object:
         form.password.errors = [_("Too many failed sign-ins. Sign-in is locked until %(time)s; "
                                   "please try again then.", time=local.strftime("%H:%M"))]
         return render(request, "login/login.html", status_code=429, form=form, next=target)
-    row = await User.select(User.id, User.password_hash, User.is_active).where(
+    row = await User.select(User.id, User.password_hash, User.is_active, User.language).where(
         User.username == username).first()
     ok = verify_password(row["password_hash"] if row else None, form.password.data)
     if ok and row["is_active"]:
@@ -46,7 +54,12 @@ async def login_submit(request: Request) -> object:
         token = await start_session(row["id"], now, ip, request.headers.get("user-agent", ""))
         await logins.record(username, ip, "ok", now, row["id"])
         request.set_session({SESSION_TOKEN: token})
-        return Redirect(target, status_code=303)
+        response = Redirect(target, status_code=303)
+        if LANG_COOKIE not in request.cookies and row["language"] != DEFAULT_LOCALE:
+            # A language chosen in the account follows the user to a browser where they have
+            # not used the switch; an account on the default follows the browser's languages.
+            remember_language(request, response, row["language"])
+        return response
     outcome = "unknown-user" if row is None else ("inactive" if ok else "wrong-password")
     await logins.record(username, ip, outcome, now, row["id"] if row else None)
     form.password.errors = [_("Wrong username or password.")]

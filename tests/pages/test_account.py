@@ -122,3 +122,31 @@ def test_account_changes_need_the_csrf_token(client, restore_clerk):
                                       "new_password_confirm": NEW}, csrf=False)
     assert r.status_code == 403
     assert clerk(client)["password_hash"] == before
+
+
+def test_a_language_saved_in_the_account_follows_the_user_to_another_browser(client, restore_clerk):
+    client.login("clerk")
+    client.post_form("/account", {"language": "en", "email": "clerk@example.com"})
+    client.login("clerk")  # a browser with no language cookie: cookies cleared
+    assert client.http.cookies.get("portal_lang") == "en"
+    assert '<html lang="en"' in client.get("/account").text
+
+
+def test_the_switch_in_this_browser_wins_over_the_account(client, restore_clerk):
+    client.login("clerk")
+    client.post_form("/account", {"language": "en", "email": "clerk@example.com"})
+    client.http.cookies.clear()
+    client.http.cookies.set("portal_lang", "zh_CN")
+    client.post("/login", data={"username": "clerk", "password": "demo-pass",
+                                "_csrf_token": client.csrf})
+    assert client.http.cookies.get("portal_lang") == "zh_CN"
+    assert '<html lang="zh' in client.get("/account").text
+
+
+def test_an_account_on_the_default_language_follows_the_browser(client):
+    client.http.cookies.clear()
+    r = client.post("/login", data={"username": "clerk", "password": "demo-pass",
+                                    "_csrf_token": client.csrf},
+                    headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert r.status_code == 303 and "portal_lang" not in r.headers.get("set-cookie", "")
+    assert '<html lang="en"' in client.get("/account", headers={"Accept-Language": "en-US"}).text

@@ -122,6 +122,12 @@ def test_behind_https_cookies_are_secure_and_hsts_is_sent(secure_client):
         assert "; secure" in cookie, name
     lang = secure_client.post_form("/lang", {"lang": "en", "next": "/"})
     assert "; secure" in lang.headers["set-cookie"].lower()
+    saved = secure_client.post_form("/account", {"language": "en", "email": "clerk@example.com"})
+    assert saved.status_code == 303
+    assert "; secure" in saved.headers["set-cookie"].lower()
+    again = secure_client.login("clerk")  # a new browser: sign-in sets the account's English
+    assert "portal_lang=en" in again.headers["set-cookie"]
+    assert "; secure" in again.headers["set-cookie"].lower()
 
 
 # HEAD ---------------------------------------------------------------------------------------
