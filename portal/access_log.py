@@ -18,6 +18,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 log = logging.getLogger("portal.access")
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SECRET_PATHS = ("/survey/",)
+SIGN_IN_AS = "sign_in_as"
 
 
 def _configure() -> None:
@@ -42,7 +43,8 @@ def should_log(method: str, status: int) -> bool:
 
 def access_record(scope: Scope, method: str, status: int, started: float,
                   request_id: str) -> dict:
-    user = (scope.get("state") or {}).get("user")
+    state = scope.get("state") or {}
+    user = state.get("user")
     client = scope.get("client")
     return {
         "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
@@ -52,6 +54,8 @@ def access_record(scope: Scope, method: str, status: int, started: float,
         "status": status,
         "user_id": getattr(user, "id", None),
         "username": getattr(user, "username", None),
+        # A sign-in attempt has no user yet: the name typed, so refusals can be traced.
+        "sign_in_as": state.get(SIGN_IN_AS),
         "ip": client[0] if client else None,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
     }

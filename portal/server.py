@@ -8,6 +8,7 @@ connections every response then waits on the peer's delayed ACK: ~45 ms per requ
 
 from __future__ import annotations
 
+import os
 import socket
 
 import uvicorn
@@ -27,8 +28,15 @@ class _Config(uvicorn.Config):
 
 
 def serve(host: str, port: int, workers: int = 1) -> None:
+    # uvicorn's own access line is off: it holds the query string (a search for a phone
+    # number) and repeats what portal.access_log writes as one JSON line.
+    # Behind a reverse proxy, PORTAL_TRUSTED_PROXIES (its addresses, comma-separated) lets the
+    # client's address come from X-Forwarded-For, so the sign-in throttle and the sign-in log
+    # see each user's address instead of the proxy's.
+    proxies = os.environ.get("PORTAL_TRUSTED_PROXIES", "").strip()
     config = _Config(APP, factory=True, host=host, port=port, workers=workers,
-                     proxy_headers=False, log_level="info")
+                     proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None,
+                     access_log=False, log_level="info")
     if workers > 1:
         Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:

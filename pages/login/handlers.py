@@ -5,6 +5,7 @@ from db import logins
 from db.sessions import end_session, start_session
 from db.tables import User
 from pages.login.forms import LoginForm
+from portal.access_log import SIGN_IN_AS
 from portal.auth import safe_next, verify_password
 from portal.i18n import DEFAULT_LOCALE, LANG_COOKIE, _
 from portal.timeutil import utcnow
@@ -35,6 +36,7 @@ async def login_submit(request: Request) -> object:
         return render(request, "login/login.html", status_code=422, form=form, next=target)
     now, ip = utcnow(), client_ip(request)
     username = form.username.data.strip()
+    request.state[SIGN_IN_AS] = username
     locked = await logins.refused_until(username, ip, now)
     if locked is not None:
         # Refused whatever the password, so a guesser learns nothing while locked.

@@ -237,3 +237,37 @@ def test_the_survey_token_is_not_logged(client, viewers, access_lines):
     text = "\n".join(access_lines)
     assert "secret-token-value" not in text
     assert records(access_lines)[0]["path"] == "/survey/…"
+
+
+def test_a_sign_in_attempt_is_logged_with_the_name_typed(client, viewers, access_lines):
+    client.http.cookies.clear()
+    client.post("/login", data={"username": "clerk", "password": "wrong-password",
+                                "_csrf_token": client.csrf})
+    [line] = records(access_lines)
+    assert (line["path"], line["status"], line["user_id"], line["sign_in_as"]) == (
+        "/login", 422, None, "clerk")
+    assert "wrong-password" not in "\n".join(access_lines)
+
+
+def test_the_server_writes_no_access_line_of_its_own(monkeypatch):
+    """uvicorn's access line holds the query string (a search for a phone number)."""
+    import portal.server as server
+
+    configs = []
+
+    class NotStarted:
+        def __init__(self, config):
+            configs.append(config)
+
+        def run(self):
+            pass
+
+    monkeypatch.setattr(server.uvicorn, "Server", NotStarted)
+    monkeypatch.delenv("PORTAL_TRUSTED_PROXIES", raising=False)
+    server.serve("127.0.0.1", 8999)
+    monkeypatch.setenv("PORTAL_TRUSTED_PROXIES", "10.0.0.5")
+    server.serve("127.0.0.1", 8999)
+    direct, proxied = configs
+    assert direct.access_log is False and direct.proxy_headers is False
+    assert proxied.access_log is False and proxied.proxy_headers is True
+    assert proxied.forwarded_allow_ips == "10.0.0.5"
