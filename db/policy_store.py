@@ -51,9 +51,11 @@ async def refreshed(current: Live, policy_path: Path | None) -> Live:
             PolicyVersion.id == newest).first()
         raw = json.loads(row["data"])
     try:
-        return Live(newest, raw, parse_policy(raw))
+        # Saved versions were validated when saved; one saved before a newer rule keeps
+        # working as it did (the form asks to correct it at the next save).
+        return Live(newest, raw, parse_policy(raw, check_order=False))
     except PolicyError:
-        # Saved versions were validated when saved; keep working on the one we have.
+        # Keep working on the one we have.
         log.exception("policy version %s does not parse; keeping version %s", newest,
                       current.version)
         return current

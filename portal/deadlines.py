@@ -65,6 +65,14 @@ class Span:
     def __str__(self) -> str:
         return "same-day" if self.unit == "same-day" else f"{self.amount:g}{self.unit}"
 
+    def hours(self, hours_per_day: float) -> float:
+        """Its length in working hours, to compare two spans: a day is the working hours of
+        one day, and "same-day" counts as a whole working day (its longest: from the start of
+        work to its end)."""
+        if self.unit == "h":
+            return self.amount
+        return hours_per_day * (1 if self.unit == "same-day" else self.amount)
+
 
 @dataclass(frozen=True)
 class DeadlineRules:
@@ -89,8 +97,11 @@ DEFAULT_TABLE = {
 }
 
 
-def parse_rules(raw: Mapping, grade_codes: Iterable[str]) -> DeadlineRules:
-    """Validate the policy's [deadlines] table; raises ValueError naming the bad entry."""
+def parse_rules(raw: Mapping, grade_codes: Iterable[str], hours_per_day: float = 9.0,
+                check_order: bool = True) -> DeadlineRules:
+    """Validate the policy's [deadlines] table; raises ValueError naming the bad entry.
+    `hours_per_day` (the working day's length) compares hours with days; `check_order=False`
+    skips order_problems() (a version saved before those rules keeps working as it did)."""
     grades_raw = raw.get("grades", DEFAULT_TABLE)
     by_grade: dict[str, dict[Deadline, Span]] = {}
     for code in grade_codes:
@@ -114,7 +125,67 @@ def parse_rules(raw: Mapping, grade_codes: Iterable[str]) -> DeadlineRules:
         dispatch = Span.parse(raw.get("dispatch", "1d"))
     except SpanError as exc:
         raise ValueError(f"deadlines: {exc}") from exc
+    if check_order:
+        problems = order_problems(by_grade, urgent, hours_per_day)
+        if problems:
+            raise ValueError(problems[0].message())
     return DeadlineRules(by_grade, urgent, float(ratio), window, dispatch, months)
+
+
+@dataclass(frozen=True)
+class OrderProblem:
+    """Two deadlines in an order that makes no sense. `field` is the setting at fault (its
+    path in the policy), `other` the one it is compared with."""
+
+    kind: str  # "cap": a cap shorter than the result deadline; "urgent": urgent lengthens
+    field: str
+    value: Span
+    other: str
+    other_value: Span
+
+    def message(self) -> str:
+        if self.kind == "cap":
+            return (f"{self.field} ({self.value}) is shorter than {self.other} "
+                    f"({self.other_value}): the cap bounds every deadline, so it must not be "
+                    f"shorter than the result deadline")
+        return (f"{self.field} ({self.value}) is longer than {self.other} ({self.other_value}): "
+                f"urgent shortens a deadline, so it must not be longer than any grade's")
+
+
+def order_problems(by_grade: Mapping[str, Mapping[Deadline, Span]],
+                   urgent: Mapping[Deadline, Span], hours_per_day: float) -> list[OrderProblem]:
+    """DOMAIN §4: no complaint may run past the cap, so a cap shorter than the result deadline
+    would silently cut it; urgent shortens the first deadlines, so an urgent value longer than
+    a grade's would lengthen them. "same-day" counts as one working day (Span.hours)."""
+
+    def longer(a: Span, b: Span) -> bool:
+        return a.hours(hours_per_day) > b.hours(hours_per_day) + 1e-9
+
+    out = []
+    for grade, spans in by_grade.items():
+        result, cap = spans[Deadline.RESULT], spans[Deadline.CAP]
+        if longer(result, cap):
+            out.append(OrderProblem("cap", f"deadlines.grades.{grade}.cap", cap,
+                                    f"deadlines.grades.{grade}.result", result))
+    for deadline, span in urgent.items():
+        # Against the grade with the shortest value: the one it must not exceed.
+        shortest = min(by_grade, key=lambda g: by_grade[g][deadline].hours(hours_per_day),
+                       default=None)
+        if shortest is not None and longer(span, by_grade[shortest][deadline]):
+            out.append(OrderProblem("urgent", f"deadlines.urgent.{deadline.value}", span,
+                                    f"deadlines.grades.{shortest}.{deadline.value}",
+                                    by_grade[shortest][deadline]))
+    if Deadline.CAP in urgent and not any(p.field == "deadlines.urgent.cap" for p in out):
+        # An urgent cap (within every grade's cap) must still leave room for the result.
+        for grade in by_grade:
+            result = urgent.get(Deadline.RESULT, by_grade[grade][Deadline.RESULT])
+            if longer(result, urgent[Deadline.CAP]):
+                where = "deadlines.urgent.result" if Deadline.RESULT in urgent \
+                    else f"deadlines.grades.{grade}.result"
+                out.append(OrderProblem("cap", "deadlines.urgent.cap", urgent[Deadline.CAP],
+                                        where, result))
+                break
+    return out
 
 
 def _spans(table: Mapping, where: str, required: bool) -> dict[Deadline, Span]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, datetime, time
 from pathlib import Path
 
 from portal.assessment import AssessmentRules, parse_assessment
@@ -116,8 +116,11 @@ def _unique(items, key: str) -> None:
         seen.add(item.code)
 
 
-def parse_policy(data: dict, department_codes: set[str] | None = None) -> Policy:
-    """Validate raw policy data; department codes, when given, check category routing."""
+def parse_policy(data: dict, department_codes: set[str] | None = None,
+                 check_order: bool = True) -> Policy:
+    """Validate raw policy data; department codes, when given, check category routing.
+    `check_order=False` only for versions saved before the deadline-order rules
+    (portal.deadlines.order_problems): they keep working as they did."""
     grades = [_build(Grade, "grades", g, i, ("rank",)) for i, g in enumerate(_entries(data, "grades"))]
     channels = [_build(Labelled, "channels", c, i) for i, c in enumerate(_entries(data, "channels"))]
     categories = [
@@ -149,7 +152,9 @@ def parse_policy(data: dict, department_codes: set[str] | None = None) -> Policy
         raise PolicyError("policy: 'second_complaint_months' must be a whole number from 1 to 24")
     work_start, work_end = _working_hours(data.get("calendar", {}))
     try:
-        rules = parse_rules(data.get("deadlines", {}), [g.code for g in grades])
+        day = (datetime.combine(date.min, work_end) - datetime.combine(date.min, work_start))
+        rules = parse_rules(data.get("deadlines", {}), [g.code for g in grades],
+                            day.total_seconds() / 3600, check_order)
         revisit = parse_revisit(data.get("revisit", {}), [g.code for g in grades])
         assessment = parse_assessment(data.get("assessment", {}), [g.code for g in grades])
         session = parse_session(data.get("session", {}))

@@ -14,8 +14,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from portal.deadlines import Span, SpanError
-from portal.i18n import _
+from portal.deadlines import Deadline, Span, SpanError, order_problems
+from portal.i18n import _, get_locale
 
 DEADLINES = ("acknowledge", "contact", "result", "cap")
 REVISIT_LIMITS = {  # name: (low, high) whole numbers, as portal.revisit checks them
@@ -165,6 +165,9 @@ def apply(raw: Mapping, posted: Mapping[str, str], department_codes: set[str]) -
             and cal.get("work_start", "09:00") >= cal.get("work_end", "18:00"):
         errors["calendar.work_end"] = _("The working day must end after it starts.")
 
+    if not any(k.startswith(("deadlines.", "calendar.")) for k in errors):
+        _deadline_order(new, raw, errors)
+
     _whole(new, "second_complaint_months", "second_complaint_months", value, errors, 1, 24)
 
     revisit = new.setdefault("revisit", {})
@@ -216,6 +219,64 @@ def apply(raw: Mapping, posted: Mapping[str, str], department_codes: set[str]) -
             else:
                 new["session"][key] = int(number) if number.is_integer() else number
     return result
+
+
+def _form_name(path: str) -> str:
+    """deadlines.grades.M.cap (the document) → deadlines.M.cap (the form)."""
+    return path.replace("deadlines.grades.", "deadlines.", 1)
+
+
+def _deadline_order(new: dict, old: Mapping, errors: dict) -> None:
+    """portal.deadlines.order_problems (the start-up rules), each said next to its field in
+    the reader's language. A cap problem goes on the result deadline when only that changed."""
+    from portal.policy_history import span_text  # it reads spans in words; imports this module's
+
+    deadlines = new.get("deadlines", {})
+    try:
+        by_grade = {g: {d: Span.parse(deadlines["grades"][g][d.value]) for d in Deadline}
+                    for g in _grades(new)}
+        urgent = {Deadline(d): Span.parse(v) for d, v in deadlines.get("urgent", {}).items()}
+        cal = new.get("calendar", {})
+        start, end = (cal.get(k, dflt).split(":") for k, dflt in (("work_start", "09:00"),
+                                                                    ("work_end", "18:00")))
+    except (KeyError, ValueError, SpanError):
+        return  # incomplete: the start-up validation names what is missing
+    hours = int(end[0]) - int(start[0]) + (int(end[1]) - int(start[1])) / 60
+    old_flat, new_flat = flatten(old), flatten(new)
+    names = {g["code"]: g.get("en" if get_locale() == "en" else "zh", g["code"])
+             for g in new.get("grades", [])}
+    for problem in order_problems(by_grade, urgent, hours):
+        name, grade = _form_name(problem.field), problem.other.split(".")[2]
+        # Said next to the field that was changed, when only one of the two was.
+        changed = {path for path in (problem.field, problem.other)
+                   if old_flat.get(path) != new_flat.get(path)}
+        on_other = changed == {problem.other}
+        if problem.kind == "urgent" and on_other:
+            errors.setdefault(_form_name(problem.other), _(
+                "This deadline must not be shorter than the urgent one (%(value)s): urgent "
+                "shortens deadlines.", value=span_text(str(problem.value))))
+        elif problem.kind == "urgent":
+            errors.setdefault(name, _(
+                "An urgent deadline must not be longer than the same deadline of %(grade)s "
+                "(%(value)s): urgent shortens deadlines.", grade=names.get(grade, grade),
+                value=span_text(str(problem.other_value))))
+        elif on_other:
+            errors.setdefault(_form_name(problem.other), _(
+                "The result deadline must not be longer than the cap (%(cap)s): nothing may "
+                "run past the cap, so the result deadline would be cut to it.",
+                cap=span_text(str(problem.value))) if name != "deadlines.urgent.cap" else _(
+                "The result deadline must not be longer than the urgent cap (%(cap)s): nothing "
+                "may run past the cap.", cap=span_text(str(problem.value))))
+        elif problem.other.startswith("deadlines.grades.") and name == "deadlines.urgent.cap":
+            errors.setdefault(name, _(
+                "The urgent cap must not be shorter than the result deadline of %(grade)s "
+                "(%(result)s): nothing may run past the cap.", grade=names.get(grade, grade),
+                result=span_text(str(problem.other_value))))
+        else:
+            errors.setdefault(name, _(
+                "The cap must not be shorter than the result deadline (%(result)s): nothing "
+                "may run past the cap, so the result deadline would be cut to it.",
+                result=span_text(str(problem.other_value))))
 
 
 def _span(text: str, name: str, errors: dict, required: bool) -> str | None:

@@ -216,3 +216,41 @@ def test_the_worker_follows_the_newest_version(client, viewers):
     policy = client.run(lambda: current_policy(None, load_policy()))
     assert str(policy.deadlines.by_grade["I"][next(iter(policy.deadlines.by_grade["I"]))]) == "2h"
     assert {d.value: str(s) for d, s in policy.deadlines.by_grade["I"].items()}["result"] == "4d"
+
+
+@pytest.mark.parametrize("posted,field,words", [
+    ({"deadlines.M.cap": "1d"}, "deadlines.M.cap", "最终期限不得短于处理结果期限（3 个工作日）"),
+    ({"deadlines.urgent.acknowledge": "same-day"}, "deadlines.urgent.acknowledge",
+     "紧急期限不得长于一类投诉的同一期限（2 个工作小时）"),
+    ({"deadlines.II.result": "8d"}, "deadlines.II.result", "处理结果期限不得长于最终期限"),
+])
+def test_deadlines_in_an_order_that_makes_no_sense_are_refused(client, posted, field, words):
+    client.login("cshead")
+    r = client.post_form("/admin/policy", {**posted, "revisit.rates.II": "0.5"})
+    assert r.status_code == 422
+    fid = "p-" + field.replace(".", "-")
+    error = re.search(rf'<p class="error" id="{fid}-error">([^<]*)</p>', r.text)
+    assert error and words in error.group(1)
+    assert versions(client) == []
+    assert client.app.state.live.version == 0
+
+
+def test_a_version_saved_before_the_order_rules_stays_in_force(client, app, viewers):
+    """Saved when a cap shorter than the result was accepted: it keeps working as it did (the
+    result cut to the cap) instead of the portal falling back to the policy file, and the form
+    asks to correct it at the next save."""
+    from db import policy_store
+
+    raw = policy_store.file_raw(None)
+    old = json.loads(json.dumps(raw))
+    old["deadlines"]["grades"]["M"]["cap"] = "1d"
+    client.run(lambda: policy_store.save_version(old, raw, viewers["admin"].id, utcnow()))
+    client.login("admin")
+    page = client.get("/admin/policy").text
+    assert 'name="deadlines.M.cap" type="text" value="1d"' in page
+    assert str(app.state.policy.deadlines.by_grade["M"][next(
+        d for d in app.state.policy.deadlines.by_grade["M"] if d.value == "cap")]) == "1d"
+    r = client.post_form("/admin/policy", {"revisit.rates.II": "0.5"})
+    assert r.status_code == 422 and 'id="p-deadlines-M-cap-error"' in r.text
+    assert client.post_form("/admin/policy", {"revisit.rates.II": "0.5", "deadlines.M.cap": "3d"}
+                            ).status_code == 303

@@ -1,5 +1,6 @@
 """DOMAIN §4 deadline table, running deadlines, reminders and breaches (issue 4)."""
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ from portal.deadlines import (
     running,
     urgency,
 )
-from portal.policy import PolicyError, load_policy, parse_policy
+from portal.policy import DEFAULT_POLICY_PATH, PolicyError, load_policy, parse_policy
 from portal.workcalendar import BusinessCalendar
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -141,8 +142,10 @@ def test_policy_rejects_bad_deadline_tables():
 
 
 def test_the_cap_bounds_every_deadline():
+    # check_order=False: such a table is refused now, but a version saved before that rule
+    # still computes as it did.
     rules = parse_rules({"grades": {"I": {"acknowledge": "9d", "contact": "1h", "result": "1d", "cap": "2d"}}},
-                        ["I"])
+                        ["I"], check_order=False)
     dues = compute(rules, "I", False, at(2026, 11, 24, 9), CAL)
     assert dues[Deadline.ACKNOWLEDGE] == dues[Deadline.CAP] == at(2026, 11, 25, 18)
     assert CAL.working_time_between(dues[Deadline.RESULT], dues[Deadline.CAP]) == timedelta(hours=9)
@@ -160,3 +163,85 @@ def test_plan_i8_counts_the_month_on_the_company_calendar():
     assert p.next_due == at(2026, 3, 2, 18, 0)  # one working day after receipt (a Sunday)
     row["criteria"] = "M-1,I-8"
     assert plan(row, RULES, CAL).next_alert_at is None
+
+
+GRADES = {"I": {"acknowledge": "2h", "contact": "same-day", "result": "3d", "cap": "7d"},
+          "II": {"acknowledge": "1d", "contact": "1d", "result": "2d", "cap": "7d"},
+          "M": {"acknowledge": "1d", "contact": "2d", "result": "3d", "cap": "7d"}}
+
+
+def _rules(grade="M", urgent=None, hours_per_day=9.0, **steps):
+    grades = {g: dict(t) for g, t in GRADES.items()}
+    grades[grade].update(steps)
+    raw = {"grades": grades, "urgent": urgent if urgent is not None else {"acknowledge": "1h",
+                                                                          "contact": "4h"}}
+    return parse_rules(raw, ["I", "II", "M"], hours_per_day)
+
+
+def test_a_cap_shorter_than_the_result_deadline_is_refused_naming_both():
+    with pytest.raises(ValueError, match=re.escape(
+            "deadlines.grades.M.cap (1d) is shorter than deadlines.grades.M.result (3d)")):
+        _rules(cap="1d")
+    with pytest.raises(ValueError, match=re.escape("deadlines.grades.II.cap (2d) is shorter")):
+        _rules("II", result="3d", cap="2d")
+    _rules(cap="3d")  # as long as the result: nothing is cut
+
+
+def test_hours_and_days_compare_on_the_length_of_the_working_day():
+    with pytest.raises(ValueError, match="deadlines.grades.M.cap"):
+        _rules(result="10h", cap="1d")  # a 9-hour day
+    _rules(result="10h", cap="1d", hours_per_day=10)
+    _rules(result="9h", cap="1d")
+    with pytest.raises(ValueError, match="deadlines.grades.I.cap"):
+        _rules("I", result="same-day", cap="8h")  # same-day counts as a whole working day
+
+
+def test_an_urgent_deadline_longer_than_a_grade_s_is_refused():
+    with pytest.raises(ValueError, match=re.escape(
+            "deadlines.urgent.acknowledge (same-day) is longer than "
+            "deadlines.grades.I.acknowledge (2h)")):
+        _rules(urgent={"acknowledge": "same-day", "contact": "4h"})
+    # Compared with the grade whose deadline is shortest (Class II's 2d result here).
+    with pytest.raises(ValueError, match=re.escape(
+            "deadlines.urgent.result (3d) is longer than deadlines.grades.II.result (2d)")):
+        _rules(urgent={"acknowledge": "1h", "result": "3d"})
+    with pytest.raises(ValueError, match="deadlines.urgent.contact"):
+        _rules(urgent={"contact": "10h"})  # longer than Class I's same-day (9 hours)
+    with pytest.raises(ValueError, match="deadlines.urgent.acknowledge"):
+        _rules("M", acknowledge="0.5h")  # a grade under the urgent 1h
+    _rules(urgent={"acknowledge": "2h", "contact": "same-day", "result": "2d", "cap": "7d"})
+    _rules(urgent={})
+
+
+def test_an_urgent_cap_must_leave_room_for_the_result():
+    with pytest.raises(ValueError, match=re.escape(
+            "deadlines.urgent.cap (2d) is shorter than deadlines.grades.I.result (3d)")):
+        _rules(urgent={"cap": "2d"})
+    with pytest.raises(ValueError, match=re.escape(
+            "deadlines.urgent.cap (1d) is shorter than deadlines.urgent.result (2d)")):
+        _rules(urgent={"result": "2d", "cap": "1d"})
+    _rules(urgent={"result": "1d", "cap": "1d"})
+
+
+def test_the_order_rules_can_be_skipped_for_an_old_saved_version():
+    raw = {"grades": {**GRADES, "M": {**GRADES["M"], "cap": "1d"}}}
+    rules = parse_rules(raw, ["I", "II", "M"], check_order=False)
+    assert str(rules.by_grade["M"][Deadline.CAP]) == "1d"
+
+
+def test_start_up_refuses_the_same_in_the_policy_file(tmp_path):
+    text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+    bad = tmp_path / "policy.toml"
+    bad.write_text(text.replace('[deadlines.urgent]\nacknowledge = "1h"',
+                                '[deadlines.urgent]\nacknowledge = "same-day"'), encoding="utf-8")
+    with pytest.raises(PolicyError, match=re.escape("deadlines.urgent.acknowledge (same-day)")):
+        load_policy(bad)
+    # The length of the working day comes from [calendar]: 4 hours make urgent contact's 4h
+    # as long as Class I's same-day, and 5h longer.
+    short_day = text.replace('work_end = "18:00"', 'work_end = "13:00"')
+    bad.write_text(short_day, encoding="utf-8")
+    load_policy(bad)
+    bad.write_text(short_day.replace('contact = "4h"', 'contact = "5h"'), encoding="utf-8")
+    with pytest.raises(PolicyError, match="deadlines.urgent.contact"):
+        load_policy(bad)
+    load_policy()  # the shipped file passes

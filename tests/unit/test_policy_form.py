@@ -1,8 +1,9 @@
+import copy
 import tomllib
 
 import pytest
 
-from portal.policy import DEFAULT_POLICY_PATH, parse_policy
+from portal.policy import DEFAULT_POLICY_PATH, PolicyError, parse_policy
 from portal.policy_form import apply, field_for_message, fields, flatten
 
 RAW = tomllib.loads(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
@@ -148,3 +149,41 @@ def test_flatten_names_coded_entries_by_code():
     assert flat["channels.phone.zh"] == "电话"
     assert flat["deadlines.grades.I.acknowledge"] == "2h"
     assert flat["revisit.rates.II"] == 0.8
+
+
+@pytest.mark.parametrize("posted,name,words", [
+    ({"deadlines.M.cap": "1d"}, "deadlines.M.cap", "处理结果期限（3 个工作日）"),
+    ({"deadlines.M.result": "8d"}, "deadlines.M.result", "最终期限（7 个工作日）"),
+    ({"deadlines.urgent.acknowledge": "same-day"}, "deadlines.urgent.acknowledge",
+     "一类投诉的同一期限（2 个工作小时）"),
+    ({"deadlines.I.acknowledge": "0.5h"}, "deadlines.I.acknowledge", "1 个工作小时"),
+    ({"deadlines.urgent.cap": "2d"}, "deadlines.urgent.cap", "一类投诉的处理结果期限（3 个工作日）"),
+    ({"deadlines.urgent.result": "2d", "deadlines.urgent.cap": "1d"}, "deadlines.urgent.cap",
+     "2 个工作日"),
+])
+def test_deadlines_in_an_order_that_makes_no_sense_are_refused_next_to_the_field(posted, name,
+                                                                                  words):
+    """The start-up rules (portal.deadlines.order_problems), said in the reader's language next
+    to the field that was changed."""
+    parsed = apply(RAW, posted, DEPTS)
+    assert list(parsed.errors) == [name]
+    assert words in parsed.errors[name]
+
+
+def test_a_longer_working_day_makes_hours_fit_where_they_did_not():
+    posted = {"deadlines.M.result": "10h", "deadlines.M.cap": "1d"}
+    assert "deadlines.M.cap" in apply(RAW, posted, DEPTS).errors
+    assert apply(RAW, {**posted, "calendar.work_end": "19:00"}, DEPTS).errors == {}
+
+
+def test_the_form_and_start_up_agree_on_the_deadline_order():
+    for posted in ({"deadlines.II.cap": "1d"}, {"deadlines.urgent.contact": "2d"},
+                   {"deadlines.urgent.cap": "2d"}):
+        bad = copy.deepcopy(RAW)
+        for key, v in posted.items():
+            _, grade, step = key.split(".")
+            (bad["deadlines"]["urgent"] if grade == "urgent"
+             else bad["deadlines"]["grades"][grade])[step] = v
+        with pytest.raises(PolicyError):
+            parse_policy(bad, DEPTS)
+        assert apply(RAW, posted, DEPTS).errors
