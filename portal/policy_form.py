@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from portal.deadlines import Deadline, Span, SpanError, order_problems
 from portal.i18n import _, get_locale
+from portal.revisit import DEFAULT_QUESTIONS, QUESTION_KINDS
 
 DEADLINES = ("acknowledge", "contact", "result", "cap")
 REVISIT_LIMITS = {  # name: (low, high) whole numbers, as portal.revisit checks them
@@ -23,6 +24,8 @@ REVISIT_LIMITS = {  # name: (low, high) whole numbers, as portal.revisit checks 
     "survey_expiry_days": (1, 90), "reopen_at_most": (1, 4), "reopen_limit": (0, 10),
     "satisfied_from": (2, 5),
 }
+DEADLINE_SETTINGS = ("appeal_window", "dispatch")  # spans beside the table
+QUESTION_ASK = ("required", "optional", "no")  # revisit.questions.<code>.ask
 DEPARTMENT_PARTS = ("on_time", "satisfaction", "first_time", "low_repeat")
 EMPLOYEE_PARTS = ("on_time", "satisfaction", "volume")
 LABEL_MAX = 200
@@ -52,7 +55,7 @@ def _number(text: str) -> float | None:
 def fields(raw: Mapping) -> dict[str, str]:
     """Every form field with its current value as text."""
     out: dict[str, str] = {}
-    for kind in ("channels", "categories", "criteria"):
+    for kind in ("grades", "channels", "categories", "criteria"):
         for item in raw.get(kind, []):
             out[f"{kind}.{item['code']}.zh"] = item.get("zh", "")
             out[f"{kind}.{item['code']}.en"] = item.get("en", "")
@@ -64,6 +67,10 @@ def fields(raw: Mapping) -> dict[str, str]:
             out[f"deadlines.{grade}.{d}"] = str(deadlines.get("grades", {}).get(grade, {}).get(d, ""))
     for d in DEADLINES:
         out[f"deadlines.urgent.{d}"] = str(deadlines.get("urgent", {}).get(d, ""))
+    out["deadlines.reminder_at"] = _g(deadlines.get("reminder_at", 0.75))
+    for name in DEADLINE_SETTINGS:
+        out[f"deadlines.{name}"] = str(deadlines.get(name, "1d"))
+    out["deadlines.unresolved_months"] = str(deadlines.get("unresolved_months", 1))
     cal = raw.get("calendar", {})
     out["calendar.work_start"] = cal.get("work_start", "09:00")
     out["calendar.work_end"] = cal.get("work_end", "18:00")
@@ -74,6 +81,10 @@ def fields(raw: Mapping) -> dict[str, str]:
     for name in REVISIT_LIMITS:
         if name in revisit:
             out[f"revisit.{name}"] = str(revisit[name])
+    for q in questions(raw):
+        for key in ("zh", "en"):
+            out[f"revisit.questions.{q['code']}.{key}"] = q[key]
+        out[f"revisit.questions.{q['code']}.ask"] = q["ask"]
     assessment = raw.get("assessment", {})
     for part in DEPARTMENT_PARTS:
         out[f"assessment.weights.{part}"] = _g(assessment.get("department_weights", {}).get(part, ""))
@@ -83,9 +94,31 @@ def fields(raw: Mapping) -> dict[str, str]:
     for name in ("employee_min_resolved", "excellent_from", "pass_from", "employee_penalty"):
         if name in assessment:
             out[f"assessment.{name}"] = _g(assessment[name])
+    out["assessment.employee_penalty_grades"] = ",".join(
+        assessment.get("employee_penalty_grades", ["I", "II"]))
     for name, value in raw.get("session", {}).items():
         out[f"session.{name}"] = _g(value)
     return out
+
+
+def questions(raw: Mapping) -> list[dict]:
+    """Every survey question the policy may ask (the codes are fixed): the asked ones in the
+    policy's order, then the others with the default wording, each with `ask`: required,
+    optional or no."""
+    listed = raw.get("revisit", {}).get("questions")
+    if listed is None:
+        listed = [_question_entry(q) for q in DEFAULT_QUESTIONS]
+    out = [{"code": q["code"], "zh": q.get("zh", ""), "en": q.get("en", ""),
+            "ask": "required" if q.get("required", True) else "optional"} for q in listed]
+    asked = {q["code"] for q in out}
+    out += [{"code": q.code, "zh": q.zh, "en": q.en, "ask": "no"}
+            for q in DEFAULT_QUESTIONS if q.code not in asked]
+    return out
+
+
+def _question_entry(q) -> dict:
+    """A default question as the policy file writes it (`required` only when false)."""
+    return {"code": q.code, "zh": q.zh, "en": q.en, **({} if q.required else {"required": False})}
 
 
 def _g(value) -> str:
@@ -114,6 +147,9 @@ def apply(raw: Mapping, posted: Mapping[str, str], department_codes: set[str]) -
             item[key] = v
 
     routes = {"complained", "office", *department_codes}
+    for item in new.get("grades", []):
+        for lang in ("zh", "en"):
+            label(f"grades.{item['code']}.{lang}", item, lang)
     for kind in ("channels", "categories", "criteria"):
         for item in new.get(kind, []):
             for lang in ("zh", "en"):
@@ -152,6 +188,20 @@ def apply(raw: Mapping, posted: Mapping[str, str], department_codes: set[str]) -
         elif span := _span(v, name, errors, required=False):
             urgent[d] = span
 
+    name = "deadlines.reminder_at"
+    if (v := value(name)) is not None:
+        share = _share(v)
+        if share is None or not 0 < share < 1:
+            errors[name] = _("Enter a share above 0 and below 1, such as 0.75, or a percentage "
+                             "such as 75%.")
+        else:
+            deadlines["reminder_at"] = share
+    for key in DEADLINE_SETTINGS:
+        name = f"deadlines.{key}"
+        if (v := value(name)) is not None and (span := _span(v, name, errors, required=True)):
+            deadlines[key] = span
+    _whole(deadlines, "unresolved_months", "deadlines.unresolved_months", value, errors, 1, 24)
+
     cal = new.setdefault("calendar", {})
     for key in ("work_start", "work_end"):
         name = f"calendar.{key}"
@@ -184,6 +234,7 @@ def apply(raw: Mapping, posted: Mapping[str, str], department_codes: set[str]) -
             rates[grade] = rate
     for limit, (low, high) in REVISIT_LIMITS.items():
         _whole(revisit, limit, f"revisit.{limit}", value, errors, low, high)
+    _apply_questions(revisit, value, label, errors)
     if not any(k.startswith("revisit.") for k in errors) \
             and revisit.get("satisfied_from", 4) <= revisit.get("reopen_at_most", 2):
         errors["revisit.satisfied_from"] = _(
@@ -204,6 +255,15 @@ def apply(raw: Mapping, posted: Mapping[str, str], department_codes: set[str]) -
            errors, 1, 1000)
     for key in ("excellent_from", "pass_from", "employee_penalty"):
         _points(assessment, key, f"assessment.{key}", value, errors)
+    name = "assessment.employee_penalty_grades"
+    if (v := value(name)) is not None:
+        chosen = {c for c in re.split(r"[\s,;/]+", v) if c}
+        if chosen - set(grades):
+            errors[name] = _("Choose among the grades.")
+        else:
+            picked = [g for g in grades if g in chosen]
+            if picked != assessment.get("employee_penalty_grades", ["I", "II"]):
+                assessment["employee_penalty_grades"] = picked
     if not {"assessment.excellent_from", "assessment.pass_from"} & errors.keys() \
             and assessment.get("pass_from", 70) >= assessment.get("excellent_from", 90):
         errors["assessment.pass_from"] = _("The pass mark must be below the mark for excellent.")
@@ -277,6 +337,50 @@ def _deadline_order(new: dict, old: Mapping, errors: dict) -> None:
                 "The cap must not be shorter than the result deadline (%(result)s): nothing "
                 "may run past the cap, so the result deadline would be cut to it.",
                 result=span_text(str(problem.other_value))))
+
+
+def _apply_questions(revisit: dict, value, label, errors: dict) -> None:
+    """revisit.questions.<code>.zh|en|ask: the wording, and whether it is asked and must be
+    answered. The codes are fixed; `overall` is always asked and required (it decides
+    reopening). A question switched off leaves the list; switched on, it takes its place in
+    the fixed order."""
+    had = "questions" in revisit
+    listed = [dict(q) for q in revisit.get("questions") or
+              [_question_entry(q) for q in DEFAULT_QUESTIONS]]
+    order = list(QUESTION_KINDS)
+    for code in order:
+        prefix = f"revisit.questions.{code}"
+        item = next((q for q in listed if q.get("code") == code), None)
+        ask = value(f"{prefix}.ask")
+        if ask is not None and ask not in QUESTION_ASK:
+            errors[f"{prefix}.ask"] = _("Choose whether the question is asked.")
+            continue
+        if code == "overall" and ask in ("optional", "no"):
+            errors[f"{prefix}.ask"] = _("The overall satisfaction question is always asked and "
+                                        "answered: its score decides whether the complaint "
+                                        "reopens.")
+            continue
+        if ask == "no":
+            if item is not None:
+                listed.remove(item)
+            continue
+        if item is None:
+            if ask is None:
+                continue  # not asked, and the post does not change that
+            default = next(q for q in DEFAULT_QUESTIONS if q.code == code)
+            item = {"code": code, "zh": default.zh, "en": default.en}
+            before = [i for i, q in enumerate(listed)
+                      if order.index(q.get("code")) < order.index(code)]
+            listed.insert(before[-1] + 1 if before else 0, item)
+        for lang in ("zh", "en"):
+            label(f"{prefix}.{lang}", item, lang)
+        if ask is not None and item.get("required", True) != (ask == "required"):
+            if ask == "required":
+                item.pop("required", None)
+            else:
+                item["required"] = False
+    if had or listed != [_question_entry(q) for q in DEFAULT_QUESTIONS]:
+        revisit["questions"] = listed
 
 
 def _span(text: str, name: str, errors: dict, required: bool) -> str | None:

@@ -16,13 +16,16 @@ from portal.policy_form import (
     apply,
     field_for_message,
     fields,
+    questions,
 )
 from portal.policy_history import Reader
+from portal.revisit import QUESTION_KINDS
 from portal.timeutil import utcnow
 from portal.web import Conflict, form_data, redirect, render, roles, user_of
 from portal.workflow import Role
 
 POLICY_ROLES = roles(Role.ADMIN, Role.CS_HEAD)
+PENALTY_GRADES = "assessment.employee_penalty_grades"
 
 
 async def _page(request: Request, raw: dict, values: dict[str, str] | None = None,
@@ -34,7 +37,7 @@ async def _page(request: Request, raw: dict, values: dict[str, str] | None = Non
                   general=general or [], version=live.version, departments=await departments(),
                   DEADLINES=DEADLINES, REVISIT_LIMITS=REVISIT_LIMITS,
                   DEPARTMENT_PARTS=DEPARTMENT_PARTS, EMPLOYEE_PARTS=EMPLOYEE_PARTS,
-                  nav="admin")
+                  questions=questions(raw), QUESTION_KINDS=QUESTION_KINDS, nav="admin")
 
 
 @get("/admin/policy", guards=[POLICY_ROLES])
@@ -54,6 +57,9 @@ async def save_policy(request: Request) -> object:
         raise Conflict(_("Someone saved a newer version of the policy meanwhile. Reload the page "
                          "and make your change again."))
     posted = {k: data.get(k) for k in data if k not in ("_csrf_token", "version")}
+    if PENALTY_GRADES in posted:
+        # Check boxes under one name, after an empty hidden one: every ticked grade.
+        posted[PENALTY_GRADES] = ",".join(v for v in data.getlist(PENALTY_GRADES) if v)
     codes = await policy_store.department_codes()
     parsed = apply(live.raw, posted, codes)
     values = {**fields(live.raw), **{k: v for k, v in posted.items() if isinstance(v, str)}}

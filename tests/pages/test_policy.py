@@ -254,3 +254,95 @@ def test_a_version_saved_before_the_order_rules_stays_in_force(client, app, view
     assert r.status_code == 422 and 'id="p-deadlines-M-cap-error"' in r.text
     assert client.post_form("/admin/policy", {"revisit.rates.II": "0.5", "deadlines.M.cap": "3d"}
                             ).status_code == 303
+
+
+def test_the_page_shows_the_settings_beside_the_table_the_questions_and_the_grades(client):
+    client.login("admin")
+    html = client.get("/admin/policy").text
+    assert 'name="deadlines.reminder_at" type="text" value="0.75"' in html
+    assert 'name="deadlines.appeal_window" type="text" value="1d"' in html
+    assert 'name="deadlines.dispatch" type="text" value="1d"' in html
+    assert 'name="deadlines.unresolved_months" type="text" value="1"' in html
+    assert 'name="grades.I.zh" type="text" value="一类投诉"' in html
+    for code in ("overall", "speed", "attitude", "solved", "comments"):
+        assert f'name="revisit.questions.{code}.zh"' in html
+        assert f'name="revisit.questions.{code}.en"' in html
+    # overall is always asked: no choice offered; comments is optional in the file.
+    assert 'name="revisit.questions.overall.ask"' not in html
+    assert re.search(r'name="revisit.questions.comments.ask".*?<option value="optional" selected',
+                     html, re.S)
+    for g, checked in (("I", True), ("II", True), ("M", False)):
+        box = re.search(rf'<input type="checkbox" name="assessment.employee_penalty_grades" '
+                        rf'value="{g}"[^>]*>', html).group(0)
+        assert ("checked" in box) == checked
+    assert "sampling_key" not in html and "revisit-draw-2026" not in html
+
+
+def test_the_newer_fields_save_as_one_version_shown_in_the_history(client, app):
+    client.login("cshead")
+    page = client.get("/admin/policy").text
+    assert 'name="assessment.employee_penalty_grades" value=""' in page  # the empty hidden one
+    r = client.post("/admin/policy", data={
+        "_csrf_token": client.csrf, "version": "0",
+        "deadlines.reminder_at": "80%", "deadlines.unresolved_months": "2",
+        "revisit.questions.speed.zh": "处理速度如何？", "revisit.questions.attitude.ask": "no",
+        "grades.M.zh": "一般抱怨",
+        # The check boxes: the empty hidden value, then the ticked grade.
+        "assessment.employee_penalty_grades": ["", "I"],
+    })
+    assert r.status_code == 303, r.text
+    (v,) = versions(client)
+    changes = {path: (before, after) for path, before, after in json.loads(v["changes"])}
+    assert changes["deadlines.reminder_at"] == (0.75, 0.8)
+    assert changes["deadlines.unresolved_months"] == (1, 2)
+    assert changes["revisit.questions.speed.zh"] == ("您对处理速度的满意程度", "处理速度如何？")
+    assert changes["revisit.questions.attitude"] == ("attitude", None)
+    assert changes["grades.M.zh"] == ("一般性抱怨", "一般抱怨")
+    assert changes["assessment.employee_penalty_grades"] == (["I", "II"], ["I"])
+    policy = app.state.policy
+    assert policy.deadlines.reminder_at == 0.8 and policy.deadlines.unresolved_months == 2
+    assert [q.code for q in policy.revisit.questions] == ["overall", "speed", "solved", "comments"]
+    assert policy.assessment.employee_penalty_grades == ("I",)
+    assert policy.grade("M").zh == "一般抱怨"
+    history = re.sub(r"<td\b[^>]*>", "<td>", client.get("/admin/policy/history").text)
+    assert "<td>到达期限的此比例时提醒</td><td>75%</td><td>80%</td>" in history
+    assert "<td>规则 I-8：登记后未解决的月数</td><td>1</td><td>2</td>" in history
+    assert 'data-setting="revisit.questions.speed.zh"' in history
+    assert "<td>一类投诉 / 二类投诉</td><td>一类投诉</td>" in history
+    # Unticking every grade: only the hidden empty value is posted.
+    assert client.post("/admin/policy", data={
+        "_csrf_token": client.csrf, "assessment.employee_penalty_grades": ""}).status_code == 303
+    assert app.state.policy.assessment.employee_penalty_grades == ()
+
+
+def test_the_revisit_form_asks_what_the_policy_now_asks(client, viewers):
+    """A question switched off at /admin/policy leaves the phone revisit form; a new wording
+    is the one read to the customer."""
+    from tests.pages.test_revisits import replied
+
+    row = client.run(replied, viewers)  # a call-back was asked for: in the revisit queue
+    client.login("office")
+    page = client.get(f"/complaints/{row['number']}").text
+    assert 'data-question="speed"' in page and "您对投诉处理结果的总体满意程度" in page
+    client.login("admin")
+    assert save(client, revisit__questions__speed__ask="no",
+                revisit__questions__overall__zh="总体而言您满意吗？").status_code == 303
+    client.login("office")
+    page = client.get(f"/complaints/{row['number']}").text
+    assert 'data-question="speed"' not in page and 'data-question="attitude"' in page
+    assert "总体而言您满意吗？" in page and "您对投诉处理结果的总体满意程度" not in page
+
+
+@pytest.mark.parametrize("field,value", [
+    ("deadlines.reminder_at", "1.2"), ("deadlines.appeal_window", "soon"),
+    ("deadlines.unresolved_months", "0"), ("revisit.questions.speed.zh", ""),
+    ("revisit.questions.overall.ask", "no"), ("grades.I.en", ""),
+    ("assessment.employee_penalty_grades", "X"),
+])
+def test_an_invalid_newer_field_is_refused_next_to_it_and_nothing_changes(client, field, value):
+    client.login("admin")
+    r = client.post_form("/admin/policy", {field: value, "revisit.rates.II": "0.5"})
+    assert r.status_code == 422
+    assert f'id="p-{field.replace(".", "-")}-error"' in r.text
+    assert versions(client) == []
+    assert client.app.state.live.version == 0

@@ -1,4 +1,5 @@
 import copy
+import re
 import tomllib
 
 import pytest
@@ -187,3 +188,114 @@ def test_the_form_and_start_up_agree_on_the_deadline_order():
         with pytest.raises(PolicyError):
             parse_policy(bad, DEPTS)
         assert apply(RAW, posted, DEPTS).errors
+
+
+# Settings of the policy file deliberately not in the form: codes and the fixed structure
+# (grade ranks, each criterion's grade and whether the system applies it), and the revisit
+# draw's key, a secret (whoever knows it can tell in advance which complaints are revisited).
+NOT_IN_THE_FORM = re.compile(r"^(revisit\.sampling_key|grades\.[^.]+\.rank"
+                             r"|criteria\.[^.]+\.(grade|automatic))$")
+
+
+def _form_name_of(path: str) -> str:
+    for doc, form in (("deadlines.grades.", "deadlines."),
+                      ("assessment.department_weights.", "assessment.weights.")):
+        if path.startswith(doc):
+            path = form + path.removeprefix(doc)
+    if re.fullmatch(r"revisit\.questions\.[^.]+\.required", path):
+        path = path.removesuffix(".required") + ".ask"
+    return path
+
+
+def test_every_setting_of_the_policy_file_is_in_the_form_or_deliberately_not():
+    names = fields(RAW)
+    flat = flatten(RAW)
+    entry = re.compile(r"^(grades|channels|categories|criteria|revisit\.questions)\.[^.]+$")
+    for path in flat:
+        if NOT_IN_THE_FORM.match(path) or entry.match(path):
+            continue  # entry.match: the code of an entry (channels.phone = "phone")
+        assert _form_name_of(path) in names, path
+    assert not any("sampling_key" in n for n in names)
+
+
+def test_the_deadline_settings_beside_the_table():
+    parsed = apply(RAW, {"deadlines.reminder_at": "80%", "deadlines.appeal_window": "2d",
+                         "deadlines.dispatch": "4h", "deadlines.unresolved_months": "2"}, DEPTS)
+    assert parsed.errors == {}
+    rules = parse_policy(parsed.raw, DEPTS).deadlines
+    assert rules.reminder_at == 0.8 and rules.unresolved_months == 2
+    assert str(rules.appeal_window) == "2d" and str(rules.dispatch) == "4h"
+    assert fields(parsed.raw)["deadlines.reminder_at"] == "0.8"
+
+
+@pytest.mark.parametrize("name,text", [
+    ("deadlines.reminder_at", "1"), ("deadlines.reminder_at", "0"), ("deadlines.reminder_at", "x"),
+    ("deadlines.reminder_at", "100%"), ("deadlines.appeal_window", ""),
+    ("deadlines.appeal_window", "soon"), ("deadlines.dispatch", "0d"),
+    ("deadlines.unresolved_months", "0"), ("deadlines.unresolved_months", "25"),
+    ("deadlines.unresolved_months", "1.5"), ("grades.I.zh", ""), ("grades.M.en", "x" * 201),
+    ("assessment.employee_penalty_grades", "I,X"), ("revisit.questions.speed.zh", " "),
+    ("revisit.questions.speed.ask", "sometimes"), ("revisit.questions.overall.ask", "optional"),
+    ("revisit.questions.overall.ask", "no"),
+])
+def test_a_bad_value_of_a_newer_field_gets_a_message_for_its_field(name, text):
+    parsed = apply(RAW, {name: text}, DEPTS)
+    assert list(parsed.errors) == [name] and parsed.errors[name]
+
+
+def test_grade_names_are_the_company_s_and_codes_stay():
+    parsed = apply(RAW, {"grades.I.zh": "重大投诉", "grades.M.en": "Minor complaint"}, DEPTS)
+    assert parsed.errors == {}
+    policy = parse_policy(parsed.raw, DEPTS)
+    assert policy.grade("I").zh == "重大投诉" and policy.grade("M").en == "Minor complaint"
+    assert [g.code for g in policy.grades_by_severity()] == ["I", "II", "M"]
+
+
+@pytest.mark.parametrize("text,grades", [("I", ["I"]), ("", []), ("M, I", ["I", "M"]),
+                                         ("II,I", ["I", "II"])])
+def test_the_grades_that_cost_an_employee_points(text, grades):
+    parsed = apply(RAW, {"assessment.employee_penalty_grades": text}, DEPTS)
+    assert parsed.errors == {}
+    assert list(parse_policy(parsed.raw, DEPTS).assessment.employee_penalty_grades) == grades
+
+
+def _asked(raw) -> list[tuple[str, bool]]:
+    return [(q.code, q.required) for q in parse_policy(raw, DEPTS).revisit.questions]
+
+
+def test_survey_questions_wording_and_whether_they_are_asked():
+    parsed = apply(RAW, {"revisit.questions.speed.zh": "处理速度如何？",
+                         "revisit.questions.overall.en": "All in all, how satisfied are you?",
+                         "revisit.questions.attitude.ask": "no",
+                         "revisit.questions.comments.ask": "required",
+                         "revisit.questions.solved.ask": "optional"}, DEPTS)
+    assert parsed.errors == {}
+    rules = parse_policy(parsed.raw, DEPTS).revisit
+    assert _asked(parsed.raw) == [("overall", True), ("speed", True), ("solved", False),
+                                  ("comments", True)]
+    assert rules.questions[1].zh == "处理速度如何？"
+    assert rules.questions[0].en == "All in all, how satisfied are you?"
+    # Asked again: back in its fixed place, with the wording posted (the form shows the default).
+    again = apply(parsed.raw, {"revisit.questions.attitude.ask": "optional",
+                               "revisit.questions.attitude.zh": "服务态度如何？"}, DEPTS)
+    assert again.errors == {}
+    assert _asked(again.raw) == [("overall", True), ("speed", True), ("attitude", False),
+                                 ("solved", False), ("comments", True)]
+    assert fields(again.raw)["revisit.questions.attitude.zh"] == "服务态度如何？"
+    assert fields(parsed.raw)["revisit.questions.attitude.ask"] == "no"
+
+
+def test_a_question_switched_off_ignores_its_wording_and_the_unchanged_form_changes_nothing():
+    parsed = apply(RAW, {"revisit.questions.speed.ask": "no", "revisit.questions.speed.zh": ""},
+                   DEPTS)
+    assert parsed.errors == {} and "speed" not in [c for c, _r in _asked(parsed.raw)]
+    assert flatten(apply(parsed.raw, fields(parsed.raw), DEPTS).raw) == flatten(parsed.raw)
+
+
+def test_a_policy_without_a_questions_list_gets_none_added_by_an_unchanged_post():
+    raw = copy.deepcopy(RAW)
+    del raw["revisit"]["questions"]
+    assert "questions" not in apply(raw, fields(raw), DEPTS).raw["revisit"]
+    changed = apply(raw, {"revisit.questions.comments.ask": "no"}, DEPTS).raw
+    assert [q["code"] for q in changed["revisit"]["questions"]] == ["overall", "speed",
+                                                                   "attitude", "solved"]
