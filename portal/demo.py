@@ -181,7 +181,7 @@ async def _demo_history(viewers: dict[str, Viewer], env: Env, policy, settings, 
         handling = "SVC" if (dept == "SVC" or i % 3 == 0) else "QA"
         data = IntakeData(
             customer_name=name, customer_phone=phone, customer_email=email,
-            customer_address=address, channel=rng.choice(policy.channels).code, category=category,
+            customer_address=address, channel=rng.choice(policy.offered("channels")).code, category=category,
             received_at=logged - timedelta(hours=1), occurred_at=None, location="",
             product=product, model_batch=model, order_no="", purchase_date=None,
             complained_department=dept if category == "service" else None,
@@ -256,7 +256,7 @@ async def load_demo() -> str:
         logged = now - timedelta(hours=(len(PLAN) - i) * 8 + rng.randint(0, 6))
         data = IntakeData(
             customer_name=name, customer_phone=phone, customer_email=email,
-            customer_address=address, channel=rng.choice(policy.channels).code,
+            customer_address=address, channel=rng.choice(policy.offered("channels")).code,
             category=category, received_at=logged - timedelta(hours=2), occurred_at=None,
             location="", product=product, model_batch=model,
             order_no=f"SO{20260000 + i * 37}" if product else "", purchase_date=None,

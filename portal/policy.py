@@ -37,7 +37,15 @@ class Grade(Labelled):
 
 
 @dataclass(frozen=True)
-class Category(Labelled):
+class Offered(Labelled):
+    """A channel or a category. A retired one (`active = false`) is no longer offered at
+    intake; complaints that have it keep showing its name, and statistics keep it."""
+
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Category(Offered):
     route: str = ROUTE_OFFICE
 
 
@@ -50,7 +58,7 @@ class Criterion(Labelled):
 @dataclass(frozen=True)
 class Policy:
     grades: tuple[Grade, ...]
-    channels: tuple[Labelled, ...]
+    channels: tuple[Offered, ...]
     categories: tuple[Category, ...]
     criteria: tuple[Criterion, ...]
     second_complaint_months: int = 3
@@ -69,7 +77,7 @@ class Policy:
     def grade(self, code: str) -> Grade:
         return self._index["grades"][code]
 
-    def channel(self, code: str) -> Labelled:
+    def channel(self, code: str) -> Offered:
         return self._index["channels"][code]
 
     def category(self, code: str) -> Category:
@@ -80,6 +88,13 @@ class Policy:
 
     def has(self, kind: str, code: str) -> bool:
         return code in self._index[kind]
+
+    def offered(self, kind: str) -> list[Offered]:
+        """The channels or categories in use: the ones offered at intake."""
+        return [item for item in getattr(self, kind) if item.active]
+
+    def is_offered(self, kind: str, code: str) -> bool:
+        return self.has(kind, code) and self._index[kind][code].active
 
     def grades_by_severity(self) -> list[Grade]:
         return sorted(self.grades, key=lambda g: -g.rank)
@@ -122,9 +137,10 @@ def parse_policy(data: dict, department_codes: set[str] | None = None,
     `check_order=False` only for versions saved before the deadline-order rules
     (portal.deadlines.order_problems): they keep working as they did."""
     grades = [_build(Grade, "grades", g, i, ("rank",)) for i, g in enumerate(_entries(data, "grades"))]
-    channels = [_build(Labelled, "channels", c, i) for i, c in enumerate(_entries(data, "channels"))]
+    channels = [_build(Offered, "channels", c, i, ("active",))
+                for i, c in enumerate(_entries(data, "channels"))]
     categories = [
-        _build(Category, "categories", c, i, ("route",))
+        _build(Category, "categories", c, i, ("route", "active"))
         for i, c in enumerate(_entries(data, "categories"))
     ]
     criteria = [
@@ -134,6 +150,13 @@ def parse_policy(data: dict, department_codes: set[str] | None = None,
     for key, items in (("grade", grades), ("channel", channels), ("category", categories),
                        ("criterion", criteria)):
         _unique(items, key)
+    for key, items in (("channels", channels), ("categories", categories)):
+        for item in items:
+            if not isinstance(item.active, bool):
+                raise PolicyError(f"policy: {key} '{item.code}': 'active' must be true or false")
+        if not any(item.active for item in items):
+            raise PolicyError(f"policy: every one of '{key}' is retired (active = false): at "
+                              f"least one must stay in use")
     ranks = [g.rank for g in grades]
     if any(not isinstance(r, int) or r <= 0 for r in ranks) or len(set(ranks)) != len(ranks):
         raise PolicyError("policy: grades need distinct positive integer 'rank' values")

@@ -61,6 +61,8 @@ def fields(raw: Mapping) -> dict[str, str]:
             out[f"{kind}.{item['code']}.en"] = item.get("en", "")
             if kind == "categories":
                 out[f"categories.{item['code']}.route"] = item.get("route", "")
+            if kind in ("channels", "categories"):
+                out[f"{kind}.{item['code']}.active"] = "yes" if item.get("active", True) else "no"
     deadlines = raw.get("deadlines", {})
     for grade in _grades(raw):
         for d in DEADLINES:
@@ -164,7 +166,12 @@ def apply(raw: Mapping, posted: Mapping[str, str], department_codes: set[str]) -
                         errors[name] = _("Choose a department, the department complained about, "
                                          "or the office.")
     for kind in ("channels", "categories"):
+        retired = _retire(kind, new, value, errors)
         _add_new(kind, new, value, errors, routes)
+        if not any(item.get("active", True) for item in new.get(kind, [])):
+            name = retired[-1] if retired else f"{kind}.{new[kind][0]['code']}.active"
+            errors[name] = _("At least one channel must stay in use.") if kind == "channels" \
+                else _("At least one category must stay in use.")
 
     grades = _grades(new)
     deadlines = new.setdefault("deadlines", {})
@@ -422,6 +429,27 @@ def _whole(table: dict, key: str, name: str, value, errors: dict, low: int, high
         errors[name] = _("Enter a whole number from %(low)d to %(high)d.", low=low, high=high)
     else:
         table[key] = int(v)
+
+
+def _retire(kind: str, new: dict, value, errors: dict) -> list[str]:
+    """<kind>.<code>.active: yes (offered at intake) or no (retired: complaints that have it
+    keep its name, statistics keep it). At least one stays in use."""
+    retired_now = []
+    for item in new.get(kind, []):
+        name = f"{kind}.{item['code']}.active"
+        v = value(name)
+        if v is None:
+            continue
+        if v not in ("yes", "no"):
+            errors[name] = _("Choose in use or retired.")
+            continue
+        if item.get("active", True) != (v == "yes"):
+            if v == "yes":
+                item.pop("active", None)
+            else:
+                item["active"] = False
+                retired_now.append(name)
+    return retired_now
 
 
 def _add_new(kind: str, new: dict, value, errors: dict, routes: set[str]) -> None:

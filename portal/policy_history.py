@@ -27,6 +27,7 @@ ITEM_FIELDS = {
     "rank": _l("Rank"),
     "automatic": _l("automatic"),
     "required": _l("Required"),
+    "active": _l("In use"),
 }
 TOP = {
     "second_complaint_months": _l("Second complaint: same customer within (months)"),
@@ -127,11 +128,13 @@ class Reader:
         return path
 
     def value(self, path: str, value) -> str:
-        if value is None or value == "":
+        if (value is None or value == "") and not path.endswith(".active"):
             return "—"
+        parts = path.split(".")
+        if parts[-1] == "active" and value is None:
+            value = True  # in use unless retired: the key is written only to retire one
         if isinstance(value, bool):
             return _("yes") if value else _("no")
-        parts = path.split(".")
         if parts[0] in SECTIONS and len(parts) == 2 or \
                 parts[:2] == ["revisit", "questions"] and len(parts) == 3:
             return _("included")  # the entry itself: its fields are on their own rows

@@ -351,10 +351,16 @@ class CorrectionForm(IntakeForm):
                 delattr(self, name)
         # The record's own values stay choosable even if retired since (a deactivated
         # department, a channel or category taken out of the policy).
+        policy, locale = kwargs["policy"], kwargs["locale"]
         for name in ("channel", "category", "complained_department"):
             current = complaint.get(name)
             if current and current not in {code for code, _label in self[name].choices}:
-                self[name].choices = [*self[name].choices, (current, current)]
+                kind = {"channel": "channels", "category": "categories"}.get(name)
+                label = current
+                if kind and policy.has(kind, current):  # retired: still named, and flagged
+                    label = _("%(name)s (retired)", name=getattr(policy, name)(current).label(
+                        locale))
+                self[name].choices = [*self[name].choices, (current, label)]
 
     def validate_received_at(self, field) -> None:
         super().validate_received_at(field)

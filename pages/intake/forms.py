@@ -66,10 +66,11 @@ class IntakeForm(PortalForm):
                  now: datetime, tz, **kwargs) -> None:
         super().__init__(formdata, **kwargs)
         self._now, self._tz = now, tz
+        # Only those in use: a retired channel or category is not offered any more.
         self.channel.choices = [("", _("— choose —"))] + [
-            (c.code, c.label(locale)) for c in policy.channels]
+            (c.code, c.label(locale)) for c in policy.offered("channels")]
         self.category.choices = [("", _("— choose —"))] + [
-            (c.code, c.label(locale)) for c in policy.categories]
+            (c.code, c.label(locale)) for c in policy.offered("categories")]
         name = "name_en" if locale == "en" else "name_zh"
         self.complained_department.choices = [("", _("— none —"))] + [
             (d["code"], d[name]) for d in departments if d.get("is_active", True)]

@@ -53,9 +53,9 @@ async def intake_page(request: Request) -> object:
     # Issue 12: start from the clerk's last choice (one who never logged one chooses).
     last = await queries.last_choice(user_of(request).id)
     policy = request.app.state.policy
-    if last and policy.has("channels", last["channel"]):
+    if last and policy.is_offered("channels", last["channel"]):
         form.channel.data = last["channel"]
-    if last and policy.has("categories", last["category"]):
+    if last and policy.is_offered("categories", last["category"]):
         form.category.data = last["category"]
     return await _page(request, form)
 

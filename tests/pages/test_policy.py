@@ -346,3 +346,82 @@ def test_an_invalid_newer_field_is_refused_next_to_it_and_nothing_changes(client
     assert f'id="p-{field.replace(".", "-")}-error"' in r.text
     assert versions(client) == []
     assert client.app.state.live.version == 0
+
+
+def _select(html: str, name: str) -> str:
+    return re.search(rf'<select[^>]*name="{re.escape(name)}".*?</select>', html, re.S).group(0)
+
+
+def test_a_retired_channel_and_category_leave_intake_and_stay_on_old_complaints(
+        client, viewers, monkeypatch):
+    import pages.stats.handlers as stats_handlers
+    from tests.deadline_support import dispatched, local
+
+    at = local(2026, 11, 10, 10)
+    row = client.run(dispatched, viewers, at, "QA", channel="media", category="other")
+    client.login("clerk")
+    intake = client.get("/intake").text
+    assert 'value="media"' in _select(intake, "channel")
+    assert 'value="other"' in _select(intake, "category")
+
+    client.login("cshead")
+    page = client.get("/admin/policy").text
+    assert re.search(r'name="channels.media.active".*?<option value="yes" selected', page, re.S)
+    r = save(client, channels__media__active="no", categories__other__active="no")
+    assert r.status_code == 303, r.text
+    (v,) = versions(client)
+    assert json.loads(v["changes"]) == [["categories.other.active", None, False],
+                                        ["channels.media.active", None, False]]
+    page = client.get("/admin/policy").text
+    assert re.search(r'name="channels.media.active".*?<option value="no" selected', page, re.S)
+    assert re.search(r'data-code="media">\s*<legend>媒体报道 <code>media</code> · '
+                     r'<span class="tag tag-retired">已停用</span>', page)
+    history = re.sub(r"<td\b[^>]*>", "<td>", client.get("/admin/policy/history").text)
+    assert "<td>投诉渠道 · 媒体报道 · 在用</td><td>是</td><td>否</td>" in history
+
+    client.login("clerk")
+    intake = client.get("/intake").text
+    assert 'value="media"' not in _select(intake, "channel")
+    assert 'value="other"' not in _select(intake, "category")
+    assert 'value="phone"' in _select(intake, "channel")
+    # The complaint keeps its channel and category, by name; correcting it keeps them choosable.
+    client.login("office")
+    shown = client.get(f"/complaints/{row['number']}").text
+    assert "媒体报道" in shown and "其他" in shown
+    edit = client.get(f"/complaints/{row['number']}/edit").text
+    assert re.search(r'<option selected value="media">媒体报道（已停用）</option>|'
+                     r'<option value="media" selected>媒体报道（已停用）</option>',
+                     _select(edit, "channel"))
+    # Statistics keep it, by name.
+    monkeypatch.setattr(stats_handlers, "utcnow", lambda: local(2026, 11, 12, 12))
+    stats = client.get("/stats?period=2026-11&by=channel").text
+    assert re.search(r'<tr data-group="media">\s*<th scope="row">媒体报道</th>', stats)
+
+    # In use again: the retirement is undone, and intake offers it.
+    client.login("admin")
+    assert save(client, channels__media__active="yes").status_code == 303
+    assert "active" not in next(c for c in json.loads(versions(client)[-1]["data"])["channels"]
+                                if c["code"] == "media")
+    client.login("clerk")
+    assert 'value="media"' in _select(client.get("/intake").text, "channel")
+
+
+def test_retiring_the_last_channel_or_category_is_refused(client):
+    from portal.policy import load_policy
+
+    policy = load_policy()
+    client.login("admin")
+    for kind in ("channels", "categories"):
+        codes = [c.code for c in getattr(policy, kind)]
+        r = client.post_form("/admin/policy", {f"{kind}.{c}.active": "no" for c in codes})
+        assert r.status_code == 422
+        last = f"p-{kind}-{codes[-1]}-active-error"
+        assert re.search(rf'<p class="error" id="{last}">至少须保留一个在用的', r.text)
+        assert versions(client) == []
+    assert client.post_form("/admin/policy", {"channels.phone.active": "maybe"}).status_code == 422
+    # Retiring every one while adding a new one in the same save is fine.
+    r = client.post_form("/admin/policy", {
+        **{f"channels.{c.code}.active": "no" for c in policy.channels},
+        "channels.new.code": "app", "channels.new.zh": "手机应用", "channels.new.en": "App"})
+    assert r.status_code == 303
+    assert [c.code for c in client.app.state.policy.offered("channels")] == ["app"]

@@ -1,3 +1,4 @@
+import copy
 import re
 import tomllib
 
@@ -47,3 +48,33 @@ def test_an_unreadable_file_is_refused(tmp_path):
         load_policy(bad)
     with pytest.raises(PolicyError, match="not found"):
         load_policy(tmp_path / "missing.toml")
+
+
+def _retired(kind, *codes, value=False):
+    data = copy.deepcopy(RAW)
+    for item in data[kind]:
+        if item["code"] in codes:
+            item["active"] = value
+    return data
+
+
+def test_a_retired_channel_or_category_is_kept_but_not_offered():
+    policy = parse_policy(_retired("channels", "media") | {
+        "categories": _retired("categories", "other")["categories"]}, DEPTS)
+    assert policy.channel("media").label("zh_CN") == "媒体报道"  # old complaints keep the name
+    assert "media" in [c.code for c in policy.channels]  # statistics keep it
+    assert "media" not in [c.code for c in policy.offered("channels")]
+    assert not policy.is_offered("channels", "media") and policy.is_offered("channels", "phone")
+    assert [c.code for c in policy.offered("categories")] == ["quality", "usage", "service"]
+    assert not policy.is_offered("channels", "nope")
+
+
+def test_retiring_every_channel_or_category_or_a_bad_flag_is_refused():
+    with pytest.raises(PolicyError, match="every one of 'channels' is retired"):
+        parse_policy(_retired("channels", *(c["code"] for c in RAW["channels"])), DEPTS)
+    with pytest.raises(PolicyError, match="every one of 'categories' is retired"):
+        parse_policy(_retired("categories", *(c["code"] for c in RAW["categories"])), DEPTS)
+    with pytest.raises(PolicyError, match="'active' must be true or false"):
+        parse_policy(_retired("channels", "media", value="no"), DEPTS)
+    with pytest.raises(PolicyError, match="unknown field"):
+        parse_policy(_broken("criteria", 0, active=False), DEPTS)

@@ -299,3 +299,28 @@ def test_a_policy_without_a_questions_list_gets_none_added_by_an_unchanged_post(
     changed = apply(raw, {"revisit.questions.comments.ask": "no"}, DEPTS).raw
     assert [q["code"] for q in changed["revisit"]["questions"]] == ["overall", "speed",
                                                                    "attitude", "solved"]
+
+
+def test_retiring_a_channel_and_a_category_and_bringing_one_back():
+    parsed = apply(RAW, {"channels.media.active": "no", "categories.other.active": "no"}, DEPTS)
+    assert parsed.errors == {}
+    policy = parse_policy(parsed.raw, DEPTS)
+    assert not policy.is_offered("channels", "media") and policy.has("channels", "media")
+    assert not policy.is_offered("categories", "other")
+    assert fields(parsed.raw)["channels.media.active"] == "no"
+    back = apply(parsed.raw, {"channels.media.active": "yes"}, DEPTS)
+    assert back.errors == {} and "active" not in back.raw["channels"][5]
+    assert flatten(apply(RAW, fields(RAW), DEPTS).raw) == flatten(RAW)  # "yes" adds no key
+
+
+def test_the_last_channel_in_use_stays():
+    posted = {f"channels.{c['code']}.active": "no" for c in RAW["channels"]}
+    parsed = apply(RAW, posted, DEPTS)
+    assert list(parsed.errors) == ["channels.forwarded.active"]
+    assert "至少须保留一个在用的投诉渠道" in parsed.errors["channels.forwarded.active"]
+    # Already retired but one, then that one: the message goes on it.
+    almost = apply(RAW, {**posted, "channels.phone.active": "yes"}, DEPTS).raw
+    assert list(apply(almost, {"channels.phone.active": "no"}, DEPTS).errors) == [
+        "channels.phone.active"]
+    assert apply(RAW, {"categories.quality.active": "retired"}, DEPTS).errors == {
+        "categories.quality.active": "请选择在用或停用。"}
