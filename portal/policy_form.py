@@ -127,8 +127,11 @@ def _g(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def apply(raw: Mapping, posted: Mapping[str, str], department_codes: set[str]) -> Parsed:
-    """The document with the posted values; per-field errors for values that can't be used."""
+def apply(raw: Mapping, posted: Mapping[str, str], department_codes: set[str],
+          inactive: set[str] = frozenset()) -> Parsed:
+    """The document with the posted values; per-field errors for values that can't be used.
+    `inactive`: deactivated departments, refused as a new route (a category already routed
+    to one that was deactivated since keeps it until someone chooses another)."""
     new = copy.deepcopy(dict(raw))
     result = Parsed(new)
     errors = result.errors
@@ -160,14 +163,16 @@ def apply(raw: Mapping, posted: Mapping[str, str], department_codes: set[str]) -
                 name = f"categories.{item['code']}.route"
                 v = value(name)
                 if v is not None:
-                    if v in routes:
+                    if v in inactive and v != item.get("route"):
+                        errors[name] = _inactive_message()
+                    elif v in routes:
                         item["route"] = v
                     else:
                         errors[name] = _("Choose a department, the department complained about, "
                                          "or the office.")
     for kind in ("channels", "categories"):
         retired = _retire(kind, new, value, errors)
-        _add_new(kind, new, value, errors, routes)
+        _add_new(kind, new, value, errors, routes, inactive)
         if not any(item.get("active", True) for item in new.get(kind, [])):
             name = retired[-1] if retired else f"{kind}.{new[kind][0]['code']}.active"
             errors[name] = _("At least one channel must stay in use.") if kind == "channels" \
@@ -286,6 +291,11 @@ def apply(raw: Mapping, posted: Mapping[str, str], department_codes: set[str]) -
             else:
                 new["session"][key] = int(number) if number.is_integer() else number
     return result
+
+
+def _inactive_message() -> str:
+    return _("This department is deactivated: choose an active one, the department "
+             "complained about, or the office.")
 
 
 def _form_name(path: str) -> str:
@@ -452,7 +462,8 @@ def _retire(kind: str, new: dict, value, errors: dict) -> list[str]:
     return retired_now
 
 
-def _add_new(kind: str, new: dict, value, errors: dict, routes: set[str]) -> None:
+def _add_new(kind: str, new: dict, value, errors: dict, routes: set[str],
+             inactive: set[str]) -> None:
     """The empty row under a list adds an entry when its code is filled in."""
     code = value(f"{kind}.new.code")
     if not code:
@@ -475,7 +486,9 @@ def _add_new(kind: str, new: dict, value, errors: dict, routes: set[str]) -> Non
         item[lang] = v
     if kind == "categories":
         route = value("categories.new.route") or ""
-        if route not in routes:
+        if route in inactive:
+            errors["categories.new.route"] = _inactive_message()
+        elif route not in routes:
             errors["categories.new.route"] = _("Choose a department, the department complained "
                                                "about, or the office.")
         item["route"] = route

@@ -61,7 +61,8 @@ async def save_policy(request: Request) -> object:
         # Check boxes under one name, after an empty hidden one: every ticked grade.
         posted[PENALTY_GRADES] = ",".join(v for v in data.getlist(PENALTY_GRADES) if v)
     codes = await policy_store.department_codes()
-    parsed = apply(live.raw, posted, codes)
+    inactive = {d["code"] for d in await departments() if not d["is_active"]}
+    parsed = apply(live.raw, posted, codes, inactive)
     values = {**fields(live.raw), **{k: v for k, v in posted.items() if isinstance(v, str)}}
     if not parsed.errors:
         try:

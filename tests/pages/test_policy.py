@@ -425,3 +425,60 @@ def test_retiring_the_last_channel_or_category_is_refused(client):
         "channels.new.code": "app", "channels.new.zh": "手机应用", "channels.new.en": "App"})
     assert r.status_code == 303
     assert [c.code for c in client.app.state.policy.offered("channels")] == ["app"]
+
+
+@pytest.fixture
+def deactivated(client):
+    """Departments deactivated for one test (the department table outlives a test)."""
+    from db.tables import Department
+
+    done = []
+
+    def deactivate(code: str) -> None:
+        client.run(lambda: Department.update({Department.is_active: False}).where(
+            Department.code == code))
+        done.append(code)
+
+    yield deactivate
+    for code in done:
+        client.run(lambda c=code: Department.update({Department.is_active: True}).where(
+            Department.code == c))
+
+
+def test_a_deactivated_department_is_not_offered_and_refused_as_a_route(client, deactivated):
+    deactivated("PROD")
+    client.login("admin")
+    page = client.get("/admin/policy").text
+    assert 'value="PROD"' not in _select(page, "categories.quality.route")
+    assert 'value="PROD"' not in _select(page, "categories.new.route")
+    assert 'value="SALES"' in _select(page, "categories.quality.route")
+    for posted, field in (({"categories.quality.route": "PROD"}, "categories.quality.route"),
+                          ({"categories.new.code": "parts", "categories.new.zh": "配件",
+                            "categories.new.en": "Parts", "categories.new.route": "PROD"},
+                           "categories.new.route")):
+        r = client.post_form("/admin/policy", {**posted, "revisit.rates.II": "0.5"})
+        assert r.status_code == 422
+        fid = "p-" + field.replace(".", "-")
+        assert re.search(rf'<p class="error" id="{fid}-error">该部门已停用：', r.text)
+        # The posted value stays selected, flagged, so the reader sees what was refused.
+        assert re.search(r'<option value="PROD" selected>[^<]*· 已停用</option>',
+                         _select(r.text, field))
+        assert versions(client) == []
+    assert client.app.state.policy.category("quality").route == "QA"
+
+
+def test_a_route_deactivated_after_saving_is_shown_flagged_and_kept(client, deactivated):
+    client.login("admin")
+    assert save(client, categories__usage__route="SALES").status_code == 303
+    deactivated("SALES")
+    page = client.get("/admin/policy").text
+    select = _select(page, "categories.usage.route")
+    assert re.search(r'<option value="SALES" selected>[^<]*\(SALES\) · 已停用</option>', select)
+    assert 'value="SALES"' not in _select(page, "categories.quality.route")
+    assert 'id="p-categories-usage-route-warning"' in page
+    assert 'aria-describedby="p-categories-usage-route-warning"' in select
+    # Another setting saves: the unchanged route is not in the way.
+    assert save(client, revisit__rates__II="0.5").status_code == 303
+    assert client.app.state.policy.category("usage").route == "SALES"
+    assert save(client, categories__usage__route="TECH").status_code == 303
+    assert 'id="p-categories-usage-route-warning"' not in client.get("/admin/policy").text

@@ -324,3 +324,23 @@ def test_the_last_channel_in_use_stays():
         "channels.phone.active"]
     assert apply(RAW, {"categories.quality.active": "retired"}, DEPTS).errors == {
         "categories.quality.active": "请选择在用或停用。"}
+
+
+def test_a_deactivated_department_is_refused_as_a_new_route():
+    inactive = {"PROD"}
+    parsed = apply(RAW, {"categories.quality.route": "PROD"}, DEPTS | inactive, inactive)
+    assert parsed.errors == {"categories.quality.route":
+                             "该部门已停用：请选择在用的部门、被投诉部门或由投诉管理部门决定。"}
+    new = apply(RAW, {"categories.new.code": "parts", "categories.new.zh": "配件",
+                      "categories.new.en": "Parts", "categories.new.route": "PROD"},
+                DEPTS | inactive, inactive)
+    assert list(new.errors) == ["categories.new.route"]
+    assert apply(RAW, {"categories.quality.route": "PROD"}, DEPTS | inactive).errors == {}
+
+
+def test_a_route_deactivated_since_it_was_saved_is_kept_until_changed():
+    """Posting the form as shown (its select keeps the current value) changes nothing."""
+    inactive = {"QA"}  # quality routes to QA in the file
+    parsed = apply(RAW, fields(RAW), DEPTS, inactive)
+    assert parsed.errors == {} and parsed.raw["categories"][0]["route"] == "QA"
+    assert apply(RAW, {"categories.quality.route": "SVC"}, DEPTS, inactive).errors == {}
