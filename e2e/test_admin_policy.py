@@ -49,3 +49,54 @@ def test_the_cs_head_changes_a_revisit_rate(login):
     finally:
         save_rate(page, "0.8")  # the shared demo server goes on with the default
     expect(page.locator("input[name='revisit.rates.II']")).to_have_value("0.8")
+
+
+def no_sideways_scroll(page) -> None:
+    """The page fits the phone's width: only the tables scroll inside their own box."""
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_on_a_phone_the_cs_head_fixes_a_deadline_retires_a_channel_and_rewords_a_question(
+        login):
+    page = login("cshead", viewport={"width": 390, "height": 844})
+    page.goto("/admin/policy")
+    no_sideways_scroll(page)
+    save = page.locator("button[data-action=save-policy]")
+    try:
+        # A cap shorter than the result deadline: refused next to the field, nothing saved.
+        page.locator("input[name='deadlines.M.cap']").fill("1d")
+        save.click()
+        error = page.locator("#p-deadlines-M-cap-error")
+        expect(error).to_be_visible()
+        expect(error).to_contain_text("3 个工作日")
+        expect(page.locator("input[name='deadlines.M.cap']")).to_have_value("1d")
+        no_sideways_scroll(page)
+        shot(page, "53-policy-phone-error-zh")
+
+        page.locator("input[name='deadlines.M.cap']").fill("7d")
+        page.locator("select[name='channels.media.active']").select_option("no")
+        page.locator("input[name='revisit.questions.speed.zh']").fill("您对处理速度满意吗？")
+        page.locator("select[name='revisit.questions.comments.ask']").select_option("no")
+        save.click()
+        expect(page).to_have_url(re.compile(r"/admin/policy$"))
+        expect(page.locator(".flash-success")).to_be_visible()
+        expect(page.locator("select[name='channels.media.active']")).to_have_value("no")
+        expect(page.locator("fieldset[data-code=media] .tag-retired")).to_be_visible()
+        expect(page.locator("select[name='revisit.questions.comments.ask']")).to_have_value("no")
+
+        clerk = login("clerk", viewport={"width": 390, "height": 844})
+        clerk.goto("/intake")
+        channels = clerk.locator("select[name=channel] option")
+        expect(channels.filter(has_text="电话")).to_have_count(1)
+        expect(channels.filter(has_text="媒体报道")).to_have_count(0)
+    finally:
+        page.goto("/admin/policy")
+        page.locator("input[name='deadlines.M.cap']").fill("7d")
+        page.locator("select[name='channels.media.active']").select_option("yes")
+        page.locator("input[name='revisit.questions.speed.zh']").fill("您对处理速度的满意程度")
+        page.locator("select[name='revisit.questions.comments.ask']").select_option("optional")
+        save.click()
+        expect(page).to_have_url(re.compile(r"/admin/policy$"))
+    expect(page.locator("select[name='channels.media.active']")).to_have_value("yes")
+    expect(page.locator("input[name='revisit.questions.speed.zh']")).to_have_value(
+        "您对处理速度的满意程度")
