@@ -11,7 +11,7 @@ from pathlib import Path
 
 from db import rollup
 from db.calendar import business_calendar
-from db.notify import Mailing, department_users, notify, role_users
+from db.notify import Mailing, current_assignee, department_users, notify, role_users
 from db.queries import repeat_of, user_names
 from db.tables import Attachment, Complaint, ComplaintEvent, DeadlineAlert, User
 from db.transactions import atomic
@@ -41,6 +41,7 @@ from portal.workflow import (
     Viewer,
     can_view,
     condition_allows,
+    follows_department,
     next_status,
     role_allows,
     status_allows,
@@ -449,6 +450,7 @@ async def perform(number: str, action: Action, viewer: Viewer, version: int | No
                 changes = await corrections.repeat_link_changes(action, row, fields, policy, cal)
             else:
                 changes = _changes_for(action, row, fields, now, viewer.id, policy, cal)
+            changes = follows_department(row, changes)
             shown = {k: [None, changes.pop(k)] for k in HISTORY_ONLY if k in changes}
             to_status = changes.pop("status", None) or next_status(
                 action, row["status"], row["acknowledged_at"] is not None)
@@ -468,7 +470,7 @@ async def perform(number: str, action: Action, viewer: Viewer, version: int | No
                                    if k in _AUDITED and row[k] != v}}
             if "assignee" in changes and changes["assignee"] != row["assignee"]:
                 names = await user_names({i for i in (row["assignee"], changes["assignee"]) if i})
-                audited["assignee"] = [names.get(row["assignee"]), names[changes["assignee"]]]
+                audited["assignee"] = [names.get(row["assignee"]), names.get(changes["assignee"])]
             await _event(row["id"], now, viewer.id, action.value, row["status"], to_status,
                          _note_of(action, fields), audited).save()
             for up, key in stored:
@@ -529,17 +531,21 @@ async def _notify_for(action: Action, before: dict, after: dict, now: datetime, 
         if after["assignee"] != before["assignee"]:
             await notify([after["assignee"]], after, "assigned", now, mailing)
     elif action is a.RETURN_TO_HANDLER:
-        # Back to whoever has it, else to whoever wrote the result.
-        target = after["assignee"] or after["result_by"]
+        # Back to whoever has it, else to whoever wrote the result (while still one of the
+        # department's people), else to the department's handlers.
+        target = await current_assignee(after) or await current_assignee(
+            {**after, "assignee": after["result_by"]})
         users = [target] if target else await department_users(after["department"],
                                                                (Role.HANDLER,))
         await notify(users, after, "returned", now, mailing)
     elif action is a.NOTE:
-        if after["assignee"] and after["assignee"] != actor:
-            await notify([after["assignee"]], after, "noted", now, mailing)
+        assignee = await current_assignee(after)
+        if assignee and assignee != actor:
+            await notify([assignee], after, "noted", now, mailing)
     elif action is a.URGE:
         # DOMAIN §4 催办: at once to the department head and to the person who has it.
         users = await department_users(after["department"], heads)
-        if after["assignee"] and after["assignee"] not in users:
-            users.append(after["assignee"])
+        assignee = await current_assignee(after)
+        if assignee and assignee not in users:
+            users.append(assignee)
         await notify(users, after, "urged", now, mailing)

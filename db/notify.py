@@ -31,6 +31,19 @@ async def department_users(code: str | None, roles: Iterable[str] = (Role.HANDLE
     return [r["id"] for r in rows]
 
 
+async def current_assignee(row: dict) -> int | None:
+    """The person the complaint was given to, while they are an active handler or head of
+    its department; else None (moved to another department or deactivated since): whoever
+    would be told without an assignee is told instead."""
+    user, code = row.get("assignee"), row.get("department")
+    if not user or not code:
+        return None
+    found = await User.select(User.id).where(
+        (User.id == user) & (User.department == code) & User.is_active.eq(True)
+        & User.role.is_in([Role.HANDLER, Role.DEPT_HEAD])).first()
+    return user if found else None
+
+
 async def role_users(*roles: str) -> list[int]:
     rows = await User.select(User.id).where(User.is_active.eq(True) & User.role.is_in(list(roles)))
     return [r["id"] for r in rows]

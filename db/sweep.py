@@ -104,12 +104,14 @@ class Recipients:
         return await self._list(("role", role), lambda: role_users(role))
 
     async def handlers(self, row: dict) -> list[int]:
-        if row.get("assignee"):  # issue 12: reminders go to the person it was given to
-            return [row["assignee"]]
-        if row["acknowledged_by"]:
-            return [row["acknowledged_by"]]
-        return (await self.department(row["department"], (Role.HANDLER,))
-                or await self.department(row["department"], (Role.HANDLER, Role.DEPT_HEAD)))
+        # Issue 12: reminders go to the person it was given to, else to whoever acknowledged
+        # it, while they are still one of the department's active people (not moved away or
+        # deactivated since); else to the department's handlers, else its head.
+        people = await self.department(row["department"], (Role.HANDLER, Role.DEPT_HEAD))
+        for person in (row.get("assignee"), row["acknowledged_by"]):
+            if person and person in people:
+                return [person]
+        return await self.department(row["department"], (Role.HANDLER,)) or people
 
     async def breach(self, row: dict) -> list[int]:
         users = [*await self.department(row["department"], (Role.DEPT_HEAD,)),

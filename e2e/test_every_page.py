@@ -56,7 +56,8 @@ MAIN = {"/inbox", "/triage", "/mine", "/revisits", "/stats", "/leaderboard", "/i
 # the right edge; the header's controls (on a phone, the menu is opened first and closed
 # after; each control must be visible, inside the viewport and the topmost element at its
 # centre); complaint numbers on one line; tap targets of at least 44 px on a phone (buttons,
-# inputs, selects, the labels of checkboxes and radios, the links of lists, tabs and pagers).
+# inputs, selects, the labels of checkboxes and radios however they are tied to them, and the
+# links that stand alone: buttons, navigations (breadcrumbs, pagers), banners, lists, tabs).
 CHECK_JS = """({phone, targets, min}) => {
   const out = {problems: []}, w = document.documentElement.clientWidth;
   const label = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
@@ -122,12 +123,17 @@ CHECK_JS = """({phone, targets, min}) => {
     if (wrapped.length) out.problems.push('complaint numbers wrap: ' + wrapped.slice(0, 3).join(', '));
   }
   if (targets) {
+    // Everything one taps in the main content: controls, the label of every checkbox and
+    // radio (wrapped in it or pointing at it with for=), and the links that stand alone
+    // (styled as buttons, in a navigation such as a breadcrumb or a pager, in a banner, in a
+    // row of actions, in lists and cards). A link inside running text is exempt (WCAG 2.5.8).
     const sel = ['main button', 'main select', 'main input:not([type=hidden]):not([type=checkbox]):not([type=radio])',
-      'main label:has(> input[type=checkbox])', 'main label:has(> input[type=radio])',
-      'main table.cards td a', 'main li > a', 'main .pager a', 'main .tabs a', 'main .queues a',
-      'main summary'];
+      'main table.cards td a', 'main li > a', 'main nav a', 'main a.btn', 'main .banner a',
+      'main .actions-row > a', 'main .tabs a', 'main .queues a', 'main summary'];
+    const toggles = Array.from(document.querySelectorAll('main label'))
+      .filter(l => l.control && (l.control.type === 'checkbox' || l.control.type === 'radio'));
     const small = [];
-    for (const el of document.querySelectorAll(sel.join(','))) {
+    for (const el of new Set([...document.querySelectorAll(sel.join(',')), ...toggles])) {
       const r = el.getBoundingClientRect();
       if (!r.width || !r.height || el.closest('.visually-hidden')) continue;
       if (r.height < min - 0.5) small.push(label(el) + ' "' +

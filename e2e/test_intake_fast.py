@@ -107,3 +107,55 @@ def test_the_save_bar_stays_in_view(login, locale, lang):
         # The form and its bar fit the window's width (the shared header is another matter).
         for box in (page.locator("form.intake-form").bounding_box(), bar.bounding_box()):
             assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+
+
+def test_the_second_complaint_warning_follows_the_ticked_criteria(login):
+    """The demo customer 杨磊 (18633334444) complained of a rice cooker (Class II): the same
+    matter again is a second complaint, and ticking a Class II criterion after the customer
+    was typed must say, before saving, that I-7 lifts it to Class I (and unticking undoes it)."""
+    clerk = login("clerk", viewport=PHONE)
+    clerk.goto("/intake")
+    clerk.evaluate("window.__noReload = true")
+    clerk.locator("[name=customer_name]").fill("杨磊")
+    clerk.locator("[name=customer_phone]").fill("18633334444")
+    clerk.locator("[name=category]").select_option("quality")
+    product = clerk.locator("[name=product]")
+    product.fill("电饭煲")
+    product.press("Tab")
+    warning = clerk.get_by_test_id("second-complaint-warning")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("类别和产品相同。")
+    expect(warning.get_by_test_id("grade-will-rise")).to_have_count(0)
+    clerk.locator("input[name=criteria][value='II-7']").check()
+    expect(clerk.get_by_test_id("grade-preview").locator("[data-grade]")).to_have_attribute(
+        "data-grade", "II")
+    rise = warning.get_by_test_id("grade-will-rise")
+    expect(rise).to_have_attribute("data-rule", "I-7")
+    expect(rise).to_contain_text("按规则 I-7，其等级将升为一类投诉")
+    # The grade preview next to the criteria says the same.
+    expect(clerk.get_by_test_id("preview-rise").locator("[data-final-grade]")).to_have_attribute(
+        "data-final-grade", "I")
+    window_shot(clerk, "intake-second-warning-rises-390-zh")
+    clerk.locator("input[name=criteria][value='II-7']").uncheck()
+    expect(clerk.get_by_test_id("grade-will-rise")).to_have_count(0)
+    expect(clerk.get_by_test_id("preview-rise")).to_have_count(0)
+    expect(clerk.get_by_test_id("second-complaint-warning")).to_be_visible()
+    # The fill-in button is still there (only the matched part was asked again).
+    expect(clerk.locator("[data-action=fill-customer]")).to_be_visible()
+    clerk.locator("input[name=criteria][value='II-7']").check()
+    expect(clerk.get_by_test_id("grade-will-rise")).to_have_attribute("data-rule", "I-7")
+    # A customer field changed after the tick: the preview follows it too (out of band).
+    clerk.locator("[name=product]").fill("电风扇")
+    clerk.locator("[name=product]").press("Tab")
+    expect(clerk.get_by_test_id("second-complaint-warning")).to_have_count(0)
+    expect(clerk.get_by_test_id("preview-rise")).to_have_count(0)
+    product.fill("电饭煲")
+    product.press("Tab")
+    expect(clerk.get_by_test_id("preview-rise")).to_have_attribute("data-rule", "I-7")
+    assert clerk.evaluate("window.__noReload") is True
+    # Saving gives what the warning said.
+    clerk.locator("[name=channel]").select_option("phone")
+    clerk.locator("[name=description]").fill("电饭煲内胆涂层又脱落了。")
+    clerk.locator("button[data-action=log]").click()
+    expect(clerk).to_have_url(re.compile(r"/complaints/TS-\d{4}-\d{6}$"))
+    expect(clerk.locator(".detail-head .grade")).to_have_attribute("class", re.compile(r"grade-I\b"))

@@ -270,3 +270,13 @@ def available_actions(viewer: Viewer, subject: Subject) -> list[Action]:
         if status_allows(action, subject.status) and role_allows(action, viewer, subject)
         and condition_allows(action, subject)
     ]
+
+
+def follows_department(before: dict, changes: dict) -> dict:
+    """The changes of a write, with the assignee cleared when the complaint moves to another
+    department (an appeal reassigned, a re-dispatch): the person it was given to belongs to
+    the department that had it, and the new department's head assigns again."""
+    moved = "department" in changes and changes["department"] != before.get("department")
+    if moved and before.get("assignee"):
+        return {**changes, "assignee": None}
+    return changes

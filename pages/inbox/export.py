@@ -1,5 +1,6 @@
 """/inbox/export.csv and /inbox/export.xlsx: every complaint that matches the inbox's current
-filters (not only the page on screen), read in keyset batches, newest first. Contact data is
+filters (not only the page on screen), read in keyset batches, in the list's order (`sort`:
+nearest deadline first by default, or newest first), with the list's assignee. Contact data is
 masked exactly as the list shows it (DOMAIN §8: lists never show full contacts). CSV is UTF-8
 with a BOM and neutralises formulas with pages/stats/export.py's helper; XLSX is written in
 openpyxl's write-only mode, cells typed as text or dates."""
@@ -27,21 +28,27 @@ BATCH = 1000
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-async def matching_rows(f: queries.ListFilter) -> AsyncIterator[dict]:
+async def matching_rows(f: queries.ListFilter) -> AsyncIterator[tuple[dict, dict[int, str]]]:
+    """The rows in the list's order, each with the names of its batch's assignees: the same
+    pages the list reads (queries.complaint_page), one after the other by their cursor."""
     while True:
         rows, next_cursor = await queries.complaint_page(f, page_size=BATCH)
+        names = await queries.user_names({r["assignee"] for r in rows if r["assignee"]})
         for row in rows:
-            yield row
+            yield row, names
         if next_cursor is None:
             return
-        f.before = next_cursor
+        if f.sort == "due":
+            f.after = next_cursor
+        else:
+            f.before = next_cursor
 
 
 def headers() -> list[str]:
     return [str(h) for h in (_("Number"), _("Status"), _("Grade"), _("Urgent"), _("Received at"),
                              _("Logged at"), _("Channel"), _("Category"), _("Customer"),
-                             _("Phone"), _("Email"), _("Department"), _("Next deadline"),
-                             _("Description"))]
+                             _("Phone"), _("Email"), _("Department"), _("Assigned to"),
+                             _("Next deadline"), _("Description"))]
 
 
 class Cells:
@@ -52,7 +59,7 @@ class Cells:
         self.tz = request.app.state.settings.timezone
         self.en = get_locale() == "en"
 
-    def row(self, r: dict, departments: dict) -> list:
+    def row(self, r: dict, departments: dict, assignees: dict[int, str]) -> list:
         dept = departments.get(r["department"])
         return [
             r["number"],
@@ -67,6 +74,7 @@ class Cells:
             mask_phone(r["customer_phone"]),
             mask_email(r["customer_email"]),
             (dept["name_en"] if self.en else dept["name_zh"]) if dept else "",
+            assignees.get(r["assignee"], "") if r["assignee"] else "",
             self._time(r["next_due"]),
             r["description"],
         ]
@@ -104,9 +112,9 @@ def _disposition(ext: str) -> dict:
 @get("/inbox/export.csv", guards=[STAFF])
 async def export_csv(request: Request, status: str = "", grade: str = "", urgent: bool = False,
                      q: str = "", department: str = "", extension: bool = False,
-                     assigned: str = "") -> Stream:
+                     assigned: str = "", sort: str = "due") -> Stream:
     f = await inbox_filter(request, status, grade, urgent, q, department, extension, assigned,
-                           sort="new")
+                           sort)
     cells = Cells(request)
     departments = {d["code"]: d for d in await queries.departments()}
     head = headers()
@@ -117,9 +125,9 @@ async def export_csv(request: Request, status: str = "", grade: str = "", urgent
         writer.writerow(head)
         yield b"\xef\xbb\xbf" + _drain(out)
         count = 0
-        async for r in matching_rows(f):
+        async for r, names in matching_rows(f):
             writer.writerow([safe_text(v.strftime("%Y-%m-%d %H:%M")) if hasattr(v, "strftime")
-                             else safe_text(v or "") for v in cells.row(r, departments)])
+                             else safe_text(v or "") for v in cells.row(r, departments, names)])
             count += 1
             if count % 200 == 0:
                 yield _drain(out)
@@ -138,17 +146,18 @@ def _drain(out: io.StringIO) -> bytes:
 @get("/inbox/export.xlsx", guards=[STAFF])
 async def export_xlsx(request: Request, status: str = "", grade: str = "",
                       urgent: bool = False, q: str = "", department: str = "",
-                      extension: bool = False, assigned: str = "") -> Response:
+                      extension: bool = False, assigned: str = "",
+                      sort: str = "due") -> Response:
     f = await inbox_filter(request, status, grade, urgent, q, department, extension, assigned,
-                           sort="new")
+                           sort)
     cells = Cells(request)
     departments = {d["code"]: d for d in await queries.departments()}
     book = Workbook(write_only=True)
     sheet = book.create_sheet(str(_("Complaints"))[:31])
     sheet.freeze_panes = "A2"
     sheet.append(headers())
-    async for r in matching_rows(f):
-        sheet.append([_xlsx_cell(sheet, v) for v in cells.row(r, departments)])
+    async for r, names in matching_rows(f):
+        sheet.append([_xlsx_cell(sheet, v) for v in cells.row(r, departments, names)])
     buf = io.BytesIO()
     book.save(buf)
     return Response(content=buf.getvalue(), media_type=XLSX_TYPE, headers=_disposition("xlsx"))

@@ -130,43 +130,67 @@ async def intake_submit(request: Request) -> object:
                        resolve_errors=errors)
 
 
+async def _repeat(policy, customer_phone: str, customer_email: str, category: str,
+                  product: str, order_no: str, description: str, grade: str | None):
+    """DOMAIN §4: the earlier complaint this one would repeat (with why, and the customer's
+    other complaints), and the rule that would raise the grade from the ticked one."""
+    if not (customer_phone.strip() or customer_email.strip()):
+        return None, None, [], None
+    # Sliced for the look-up only: what is saved is checked (and refused if too long) on POST.
+    matter = Matter(category, product[:200], order_no[:64], description[:5000])
+    earlier, why, others = await queries.repeat_of(
+        matter, customer_phone.strip(), customer_email.strip(),
+        months_before(utcnow(), policy.second_complaint_months))
+    rule = repeat_rule(grade or "M", earlier["grade"], policy) if earlier else None
+    return earlier, why, others, rule
+
+
+def _ticked(request: Request, policy) -> list[str]:
+    return [c for c in request.query_params.getall("criteria", [])
+            if policy.has("criteria", c) and not policy.criterion(c).automatic]
+
+
 @get("/intake/grade-preview")
-async def grade_preview(request: Request) -> object:
+async def grade_preview(request: Request, customer_phone: str = "", customer_email: str = "",
+                        category: str = "", product: str = "", order_no: str = "",
+                        description: str = "") -> object:
+    """The grade of the ticked criteria, and the grade it rises to when the customer and
+    matter typed so far make it a second complaint (the rule saving would apply)."""
     policy = request.app.state.policy
     codes = request.query_params.getall("criteria", [])
     try:
         grade = grade_for(codes, policy)
     except UnknownCriterion:
         grade = None
-    return render(request, "intake/_grade_preview.html", preview=grade, policy=policy,
-                  headers={"Vary": "HX-Request"})
+    _earlier, _why, _others, rule = await _repeat(
+        policy, customer_phone, customer_email, category, product, order_no, description,
+        grade)
+    return render(request, "intake/_grade_preview.html", preview=grade, rule=rule,
+                  policy=policy, headers={"Vary": "HX-Request"})
 
 
 @get("/intake/second-check")
 async def second_check(request: Request, customer_phone: str = "", customer_email: str = "",
                        category: str = "", product: str = "", order_no: str = "",
-                       description: str = "") -> object:
+                       description: str = "", part: str = "") -> object:
     """DOMAIN §4: before saving, say whether this is a second complaint (same customer and a
-    similar matter, and what the grade becomes), or only show the customer's recent ones."""
+    similar matter, and what the grade becomes), or only show the customer's recent ones;
+    and the grade preview with it (out of band). `part=match`: only the former (asked again
+    when a grade criterion changes, while the fieldset asks for the preview), without the
+    customer's details to fill in."""
     policy = request.app.state.policy
     user = user_of(request)
     viewer = user.viewer
-    criteria = [c for c in request.query_params.getall("criteria", [])
-                if policy.has("criteria", c) and not policy.criterion(c).automatic]
-    # Sliced for the look-up only: what is saved is checked (and refused if too long) on POST.
-    matter = Matter(category, product[:200], order_no[:64], description[:5000])
-    earlier, why, others = await queries.repeat_of(
-        matter, customer_phone.strip(), customer_email.strip(),
-        months_before(utcnow(), policy.second_complaint_months))
-    rule = None
-    if earlier:
-        grade = grade_for(criteria, policy) or "M"
-        rule = repeat_rule(grade, earlier["grade"], policy)
+    preview = grade_for(_ticked(request, policy), policy)
+    earlier, why, others, rule = await _repeat(
+        policy, customer_phone, customer_email, category, product, order_no, description,
+        preview)
     visible = {r["number"] for r in others if can_view(viewer, subject_of(r))}
     # Issue 12: "use this customer's details" fills in from the newest earlier complaint the
     # user may see, and only what that complaint's own page would show them (portal.lookup).
     fill, fill_number = {}, None
-    source = next((r for r in others if r["number"] in visible), None)
+    source = None if part == "match" else next((r for r in others if r["number"] in visible),
+                                                None)
     if source:
         record = await queries.customer_details(source["id"])
         fill = fill_values(viewer, subject_of(source), record) if record else {}
@@ -177,7 +201,8 @@ async def second_check(request: Request, customer_phone: str = "", customer_emai
                   others=[r for r in others if not earlier or r["id"] != earlier["id"]],
                   rule=rule, visible=visible, policy=policy,
                   months=policy.second_complaint_months, fill=fill, fill_number=fill_number,
-                  fill_contacts=shows_contacts(fill))
+                  fill_contacts=shows_contacts(fill), preview=preview,
+                  preview_oob=part != "match")
 
 
 ROUTES = [intake_page, intake_submit, grade_preview, second_check]

@@ -2,11 +2,16 @@
 contacts, formulas neutralised, read back."""
 
 import csv
+import html
 import io
+import re
+from datetime import timedelta
 
 import openpyxl
+import pytest
 
 from pages.inbox import export
+from portal.timeutil import utcnow
 from tests.factories import make_complaint
 
 
@@ -20,7 +25,7 @@ def test_csv_has_every_matching_row_not_only_the_page(client, viewers, monkeypat
     made = [client.run(make_complaint, viewers, status="dispatched")["number"] for _ in range(30)]
     client.run(make_complaint, viewers, status="dispatched", department="SVC")
     client.login("qa.staff")
-    r = client.get("/inbox/export.csv")
+    r = client.get("/inbox/export.csv?sort=new")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert "attachment" in r.headers["content-disposition"]
     rows = csv_rows(r.content)
@@ -53,7 +58,7 @@ def test_xlsx_reads_back_with_the_same_rows_as_text(client, viewers):
     client.run(make_complaint, viewers, status="dispatched", customer_name="=1+1")
     client.run(make_complaint, viewers, status="dispatched", department="SVC")
     client.login("qa.staff")
-    r = client.get("/inbox/export.xlsx", headers={"Accept-Language": "en"})
+    r = client.get("/inbox/export.xlsx?sort=new", headers={"Accept-Language": "en"})
     assert r.status_code == 200 and "spreadsheetml" in r.headers["content-type"]
     sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
     values = list(sheet.values)
@@ -76,3 +81,80 @@ def test_the_inbox_links_carry_the_filters(client, viewers):
     page = client.get("/inbox?grade=M").text
     assert 'href="/inbox/export.csv?status=open&amp;grade=M"' in page
     assert 'href="/inbox/export.xlsx?status=open&amp;grade=M"' in page
+
+
+# -- the list's order and its assignee column --------------------------------------------------
+
+def listed(client, query: str) -> list[str]:
+    """Every number the inbox lists for this query, page after page, in its order."""
+    numbers, url = [], f"/inbox?{query}"
+    while url:
+        page = client.get(url).text
+        numbers += re.findall(r'<tr data-number="([^"]+)"', page)
+        more = re.search(r'<a href="\?([^"]*)" rel="next"', page)
+        url = f"/inbox?{html.unescape(more.group(1))}" if more else None
+    return numbers
+
+
+def mixed_complaints(client, viewers, count: int = 30) -> None:
+    """Running deadlines of every length (grades, urgency, ages) and finished ones without."""
+    statuses = ["dispatched", "acknowledged", "in_progress", "replied", "result_submitted"]
+    grades = [["II-5"], ["I-2"], ["M-1"]]
+    for i in range(count):
+        now = utcnow() - timedelta(hours=7 * i % 50, minutes=i)
+        client.run(make_complaint, viewers, status=statuses[i % 5], criteria=grades[i % 3],
+                   urgent=i % 4 == 0, now=now, received_at=now - timedelta(minutes=30),
+                   customer_phone=f"1390000{i:04d}", customer_email="")
+
+
+@pytest.mark.parametrize("sort", ["", "due", "new"])
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_the_export_keeps_the_lists_order(client, viewers, monkeypatch, sort, kind):
+    monkeypatch.setattr(export, "BATCH", 7)  # several batches, as several pages of the list
+    mixed_complaints(client, viewers)
+    client.login("office")
+    query = "status=all" + (f"&sort={sort}" if sort else "")
+    expected = listed(client, query)
+    assert len(expected) == 30
+    if sort != "new":  # the default is the nearest deadline first, not the newest
+        assert expected != listed(client, "status=all&sort=new")
+    r = client.get(f"/inbox/export.{kind}?{query}")
+    assert r.status_code == 200
+    if kind == "csv":
+        numbers = [row[0] for row in csv_rows(r.content)[1:]]
+    else:
+        sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+        numbers = [v[0] for v in list(sheet.values)[1:]]
+    assert numbers == expected
+
+
+def test_the_export_links_carry_the_order(client, viewers):
+    client.run(make_complaint, viewers, status="dispatched")
+    client.login("qa.staff")
+    page = client.get("/inbox?sort=new").text
+    assert re.search(r'href="/inbox/export\.csv\?[^"]*sort=new', page)
+    assert re.search(r'href="/inbox/export\.xlsx\?[^"]*sort=new', page)
+
+
+def test_the_export_has_the_assignee_column(client, viewers):
+    given = client.run(make_complaint, viewers, status="dispatched", customer_phone="13900000001",
+                       customer_email="zhao@example.com")
+    other = client.run(make_complaint, viewers, status="dispatched", customer_phone="13900000002",
+                       customer_email="")
+    client.login("qa.head")
+    assert client.post_form(f"/complaints/{given['number']}/assign",
+                            {"version": given["version"], "assignee": "qa.staff"}
+                            ).status_code == 303
+    rows = csv_rows(client.get("/inbox/export.csv").content)
+    column = rows[0].index("处理人")
+    by_number = {row[0]: row for row in rows[1:]}
+    assert by_number[given["number"]][column] == "孙丽（质量部）"
+    assert by_number[other["number"]][column] == ""
+    # Still masked as on screen.
+    assert "139****0001" in by_number[given["number"]]
+    assert "13900000001" not in ",".join(by_number[given["number"]])
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(
+        "/inbox/export.xlsx", headers={"Accept-Language": "en"}).content)).active
+    values = list(sheet.values)
+    column = values[0].index("Assigned to")
+    assert {v[0]: v[column] for v in values[1:]}[given["number"]] == "孙丽（质量部）"

@@ -174,7 +174,9 @@ def test_an_older_or_different_customer_is_not_a_second_complaint(client, viewer
                now=utcnow() - timedelta(days=100))
     client.run(make_complaint, viewers, customer_phone="13700000000", customer_email="")
     client.login("clerk")
-    assert check(client, customer_phone="13987654321").text.strip() == ""
+    nothing = check(client, customer_phone="13987654321").text
+    assert re.search(r'<div id="second-match"[^>]*></div>', nothing), nothing
+    assert "data-testid" not in nothing.replace('data-testid="grade-preview"', "")
     post(client, GOOD)
     newest = client.run(lambda: Complaint.select().order_by(Complaint.id, ascending=False).first())
     assert newest["is_second"] is False and newest["previous_number"] is None
@@ -216,6 +218,106 @@ def test_the_warning_links_only_what_the_user_may_see(client, viewers):
     assert first["number"] in warning and f'href="/complaints/{first["number"]}"' not in warning
     client.login("office")
     assert f'href="/complaints/{first["number"]}"' in check(client, customer_phone="13987654321").text
+
+
+def test_the_warning_is_asked_again_when_a_criterion_changes(client, viewers):
+    """The criteria are ticked after the customer was typed: the matched part listens to the
+    criteria fieldset, and its grade line follows the criteria sent with it."""
+    client.run(make_complaint, viewers, customer_phone="13987654321", customer_email="",
+               product=GOOD["product"])
+    client.login("clerk")
+    page = client.get("/intake").text
+    box = re.search(r'<div id="second-warning"([^>]*)><div id="second-match"></div></div>', page)
+    assert box, page
+    attrs = box.group(1)
+    assert 'hx-get="/intake/second-check?part=match"' in attrs
+    assert 'hx-trigger="change from:#criteria-fieldset"' in attrs
+    assert "[name='criteria']:checked" in attrs and "[name='customer_phone']" in attrs
+    assert 'hx-target="#second-match"' in attrs and 'hx-swap="outerHTML"' in attrs
+    # One look-up at a time, in order: an older answer never overwrites a newer one.
+    assert re.search(r'<form [^>]*class="intake-form"[^>]*hx-sync="this:queue all"', page)
+    full = check(client, customer_phone="13987654321").text
+    assert 'data-testid="second-complaint-warning"' in full and "grade-will-rise" not in full
+    ticked = client.get("/intake/second-check", params=[
+        *check_params(customer_phone="13987654321"), ("part", "match"), ("criteria", "II-3")]).text
+    assert ticked.lstrip().startswith('<div id="second-match"')
+    assert 'data-testid="grade-will-rise" data-rule="I-7"' in ticked
+    assert "按规则 I-7，其等级将升为" in ticked
+    unticked = client.get("/intake/second-check", params=[
+        *check_params(customer_phone="13987654321"), ("part", "match")]).text
+    assert 'data-testid="second-complaint-warning"' in unticked
+    assert "grade-will-rise" not in unticked
+
+
+def test_the_grade_preview_says_the_grade_a_second_complaint_rises_to(client, viewers):
+    client.run(make_complaint, viewers, customer_phone="13987654321", customer_email="",
+               product=GOOD["product"])
+    client.login("clerk")
+    ticked = client.get("/intake/grade-preview", params=[
+        *check_params(customer_phone="13987654321"), ("criteria", "II-3")],
+        headers={"HX-Request": "true"}).text
+    assert 'data-grade="II"' in ticked
+    assert 'data-testid="preview-rise" data-rule="I-7"' in ticked
+    assert 'data-final-grade="I"' in ticked and "二次投诉，按规则 I-7" in ticked
+    # Another customer, or no criterion that reaches Class II: no rise.
+    other = client.get("/intake/grade-preview", params=[
+        *check_params(customer_phone="13900000002"), ("criteria", "II-3")]).text
+    assert 'data-grade="II"' in other and "preview-rise" not in other
+    minor = client.get("/intake/grade-preview", params=[
+        *check_params(customer_phone="13987654321"), ("criteria", "M-1")]).text
+    assert 'data-grade="M"' in minor and "preview-rise" not in minor
+    # The full check sends the preview along (out of band); the matched part alone does not.
+    full = client.get("/intake/second-check", params=[
+        *check_params(customer_phone="13987654321"), ("criteria", "II-3")]).text
+    assert re.search(r'<p id="grade-preview"[^>]*hx-swap-oob="true"', full)
+    assert 'data-final-grade="I"' in full
+    part = client.get("/intake/second-check", params=[
+        *check_params(customer_phone="13987654321"), ("criteria", "II-3"), ("part", "match")]).text
+    assert 'id="grade-preview"' not in part
+
+
+def test_the_criteria_fieldset_sends_the_customer_and_matter_with_the_preview(client, viewers):
+    client.login("clerk")
+    page = client.get("/intake").text
+    fieldset = re.search(r'<fieldset id="criteria-fieldset"([^>]*)>', page).group(1)
+    assert 'hx-get="/intake/grade-preview"' in fieldset
+    for name in ("customer_phone", "customer_email", "category", "product", "order_no",
+                 "description"):
+        assert f"[name='{name}']" in fieldset
+
+
+def check_params(**params):
+    matter = {k: GOOD[k] for k in ("category", "product", "order_no", "description")}
+    return list({**matter, **params}.items())
+
+
+def test_the_matched_part_alone_offers_no_fill_in_and_logs_no_contact_view(client, viewers):
+    from db.tables import ContactView
+
+    client.run(make_complaint, viewers, customer_phone="13987654321", customer_email="",
+               product=GOOD["product"])
+    client.login("office")  # sees contacts: the full check fills them in and logs the view
+    assert 'data-action="fill-customer"' in check(client, customer_phone="13987654321").text
+    assert client.run(lambda: ContactView.count()) == 1
+    part = client.get("/intake/second-check", params=[
+        *check_params(customer_phone="13987654321"), ("part", "match")]).text
+    assert 'data-testid="second-complaint-warning"' in part
+    assert "fill-customer" not in part
+    assert client.run(lambda: ContactView.count()) == 1
+
+
+def test_nothing_matched_leaves_the_matched_part_empty(client, viewers):
+    client.login("clerk")
+    text = check(client, customer_phone="13900000001").text
+    assert re.search(r'<div id="second-match"[^>]*></div>', text), text
+
+
+def test_the_chinese_warning_ends_with_chinese_punctuation(client, viewers):
+    client.run(make_complaint, viewers, customer_phone="13987654321", customer_email="",
+               product=GOOD["product"])
+    client.login("clerk")
+    text = check(client, customer_phone="13987654321").text
+    assert "类别和产品相同。" in text and "相同." not in text
 
 
 def test_twenty_parallel_intakes_get_twenty_distinct_gap_free_numbers(client, viewers, app):

@@ -165,3 +165,17 @@ def test_the_office_links_an_unlinked_complaint_and_unlinks_a_linked_one_in_any_
 @pytest.mark.parametrize("action", [Action.LINK_REPEAT, Action.UNLINK_REPEAT])
 def test_only_the_office_links_or_unlinks_a_repeat(viewer, action):
     assert not role_allows(action, viewer, subject())
+
+
+def test_a_move_to_another_department_clears_the_assignee():
+    from portal.workflow import follows_department
+
+    held = {"department": "QA", "assignee": 7}
+    assert follows_department(held, {"department": "SVC"}) == {"department": "SVC",
+                                                               "assignee": None}
+    assert follows_department(held, {"department": "QA"}) == {"department": "QA"}
+    assert follows_department(held, {"grade": "I"}) == {"grade": "I"}
+    assert follows_department({"department": None, "assignee": None},
+                              {"department": "QA"}) == {"department": "QA"}
+    assert follows_department({"department": None, "assignee": 7},
+                              {"department": "QA"}) == {"department": "QA", "assignee": None}
