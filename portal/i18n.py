@@ -100,6 +100,11 @@ def N_(message: str) -> str:  # noqa: N802
     return message
 
 
+def Nn_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802
+    """Marks a singular/plural pair for extraction, as N_ does a single message."""
+    return singular, plural
+
+
 class LazyString:
     """A message translated when it is shown, in the locale of the request showing it."""
 

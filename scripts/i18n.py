@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "portal" / "translations"
 POT = TRANSLATIONS / "messages.pot"
 LOCALES = ("zh_CN", "en")
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "N_": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "N_": None,
+            "Nn_": (1, 2)}
 METHODS = [
     ("portal/**.py", "python"),
     ("pages/**.py", "python"),

@@ -3,7 +3,9 @@ password, each refusal with nothing changed, and every change in the admin log."
 
 from __future__ import annotations
 
+import html
 import json
+import re
 
 import pytest
 
@@ -128,6 +130,21 @@ def test_a_bad_new_user_is_refused_next_to_the_field(client, accounts, change, f
     assert 'class="error"' in response.text and f'id="{field}-error"' in response.text
     assert client.run(user_row, "li.na") is None
     assert client.run(outbox) == []
+
+
+@pytest.mark.parametrize("lang, message", [("zh_CN", "不是可选的选项，请从列表中选择。"),
+                                           ("en", "Not a valid choice.")])
+def test_wtforms_own_messages_are_in_the_readers_language(client, accounts, lang, message):
+    client.login("admin")
+    client.post_form("/lang", {"lang": lang, "next": "/"})
+    response = client.post_form("/admin/users/new", {**NEW, "role": "nonsense",
+                                                     "name": ""})
+    assert response.status_code == 422
+    error = re.search(r'id="role-error"[^>]*>([^<]*)<', response.text).group(1)
+    assert html.unescape(error).strip() == message
+    if lang == "zh_CN":
+        assert "Not a valid" not in response.text and "This field" not in response.text
+    assert client.run(user_row, "li.na") is None
 
 
 def _edit(**change):
