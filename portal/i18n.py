@@ -92,6 +92,13 @@ def ngettext(singular: str, plural: str, n: int, **params) -> str:
     return text % params
 
 
+def pgettext(context: str, message: str, **params) -> str:
+    """A message whose wording depends on where it stands (msgctxt): "Who" is 操作人 in a
+    change log but 查看人 in the contact-view log."""
+    text = translations(get_locale()).upgettext(context, message)
+    return text % params if params else text
+
+
 _ = gettext
 
 

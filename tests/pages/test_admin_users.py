@@ -153,6 +153,16 @@ def _edit(**change):
             "password": "", **change}
 
 
+def test_the_change_log_names_who_made_each_change(client, accounts):
+    client.login("admin")
+    client.post_form("/admin/users/qa.staff", _edit(department="SVC"))
+    page = client.get("/admin/users/qa.staff").text
+    heads = re.search(r"<h2>修改记录</h2>.*?<thead>(.*?)</thead>", page, re.S).group(1)
+    assert "<th>操作人</th>" in heads and "查看人" not in heads  # the actor, not a viewer
+    client.post_form("/lang", {"lang": "en", "next": "/"})
+    assert "<th>Who</th>" in client.get("/admin/users/qa.staff").text
+
+
 def test_editing_records_each_change_from_and_to(client, accounts):
     client.login("admin")
     response = client.post_form("/admin/users/qa.staff", _edit(department="SVC",
