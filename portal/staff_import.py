@@ -1,9 +1,10 @@
-"""Importing staff from a spreadsheet: read a CSV (UTF-8, with or without BOM) or XLSX
-file into rows, and judge each row against the users and departments there are: new,
+"""Importing staff from a spreadsheet: read a CSV (UTF-8 with or without BOM, or GBK) or
+XLSX file into rows, and judge each row against the users and departments there are: new,
 changed (which fields), unchanged, or an error with its reasons. Pure: no SQL, no web."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -73,12 +74,25 @@ def _rows_from_table(table: list[list]) -> list[Row]:
     return rows
 
 
+def decode_csv(data: bytes) -> str:
+    """The CSV's text, its encoding decided from the bytes: UTF-8 (with or without a BOM),
+    else GB18030, the superset of GBK that Excel on Chinese Windows writes for "CSV (逗号分隔)".
+    Chinese in GBK is practically never valid UTF-8, so trying UTF-8 first is safe."""
+    if data.startswith(codecs.BOM_UTF8):
+        candidates = ("utf-8-sig",)  # a BOM says UTF-8: broken bytes after it are an error
+    else:
+        candidates = ("utf-8", "gb18030")
+    for encoding in candidates:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError(_("This CSV file is neither UTF-8 nor GBK text. Save it again as "
+                            "CSV (UTF-8), or as an XLSX workbook."))
+
+
 def read_csv(data: bytes) -> list[Row]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportFileError(_("Save the CSV file as UTF-8.")) from None
-    return _rows_from_table(list(csv.reader(io.StringIO(text))))
+    return _rows_from_table(list(csv.reader(io.StringIO(decode_csv(data)))))
 
 
 def read_xlsx(data: bytes) -> list[Row]:

@@ -78,6 +78,19 @@ def test_preview_writes_nothing_and_confirm_writes_all(client, accounts, name, d
     assert [e["kind"] for e in client.run(events, "user:qa.staff")] == ["user-update"]
 
 
+def test_a_gbk_csv_saved_by_excel_on_chinese_windows_is_read(client, accounts):
+    client.login("admin")
+    data = ("用户名,姓名,邮箱,角色,部门\r\n"
+            "li.na,李娜,li.na@example.com,处理人,质量部\r\n").encode("gbk")
+    preview = upload(client, "员工名单.csv", data)
+    assert preview.status_code == 200
+    assert 'data-line="2" data-status="new"' in preview.text and "李娜" in preview.text
+    assert client.post_form("/admin/users/import/confirm",
+                            {"rows": blob_of(preview.text)}).status_code == 303
+    row = client.run(user_row, "li.na")
+    assert (row["display_name"], row["role"], row["department"]) == ("李娜", "handler", "QA")
+
+
 @pytest.mark.parametrize("name, data", [("staff.csv", BAD.encode()), ("staff.xlsx", xlsx(BAD))])
 def test_a_file_with_errors_shows_each_reason_and_cannot_be_confirmed(client, accounts, name,
                                                                      data):
