@@ -8,6 +8,7 @@ import codecs
 import csv
 import hashlib
 import io
+import secrets
 from dataclasses import dataclass, field
 
 from itsdangerous import BadData, URLSafeSerializer
@@ -185,13 +186,31 @@ def _serializer(secret: str) -> URLSafeSerializer:
 
 def sign_rows(secret: str, rows: list[Row]) -> str:
     """The parsed rows for the confirm form: signed, so the server gets back exactly what it
-    previewed (and then judges it again against the database of that moment)."""
-    return _serializer(secret).dumps([[r.line, [r.values[c] for c in COLUMNS]] for r in rows])
+    previewed (and then judges it again against the database of that moment). Each preview
+    gets its own random id, so a second confirmation of the same preview can be told from a
+    new upload of the same file (db.users.import_users refuses it)."""
+    return _serializer(secret).dumps({
+        "id": secrets.token_hex(16),
+        "rows": [[r.line, [r.values[c] for c in COLUMNS]] for r in rows],
+    })
 
 
-def unsign_rows(secret: str, blob: str) -> list[Row] | None:
+def unsign_import(secret: str, blob: str) -> tuple[str, list[Row]] | None:
+    """(the preview's id, its rows), or None when the blob is not ours or was altered."""
     try:
         data = _serializer(secret).loads(blob)
     except BadData:
         return None
-    return [Row(line, dict(zip(COLUMNS, values, strict=True))) for line, values in data]
+    if isinstance(data, list):  # signed before previews had an id: the blob stands for it
+        key, data = hashlib.sha256(blob.encode()).hexdigest()[:32], {"rows": data}
+    else:
+        key = str(data.get("id") or "")[:32]
+    if not key:
+        return None
+    return key, [Row(line, dict(zip(COLUMNS, values, strict=True)))
+                 for line, values in data["rows"]]
+
+
+def unsign_rows(secret: str, blob: str) -> list[Row] | None:
+    found = unsign_import(secret, blob)
+    return found[1] if found else None

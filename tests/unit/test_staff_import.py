@@ -8,7 +8,16 @@ import pytest
 from openpyxl import Workbook
 
 from portal.i18n import in_locale
-from portal.staff_import import ImportFileError, judge, read_csv, read_file, read_xlsx, sign_rows, unsign_rows
+from portal.staff_import import (
+    ImportFileError,
+    judge,
+    read_csv,
+    read_file,
+    read_xlsx,
+    sign_rows,
+    unsign_import,
+    unsign_rows,
+)
 
 USERS = {"qa.staff": {"name": "孙丽", "email": "qa.staff@example.com", "role": "handler",
                       "department": "QA"}}
@@ -120,3 +129,13 @@ def test_signed_rows_come_back_unchanged_and_tampering_is_caught():
     assert [(r.line, r.values) for r in back] == [(r.line, r.values) for r in rows]
     assert unsign_rows("other", blob) is None
     assert unsign_rows("secret", blob[:-3] + "abc") is None
+
+
+def test_each_preview_has_its_own_id_so_a_repeated_confirmation_is_recognised():
+    rows = csv_rows("li.na,李娜,li.na@example.com,handler,QA\n")
+    first, second = sign_rows("secret", rows), sign_rows("secret", rows)
+    key1, back1 = unsign_import("secret", first)
+    key2, back2 = unsign_import("secret", second)
+    assert key1 != key2 and len(key1) == 32
+    assert [r.values for r in back1] == [r.values for r in back2] == [r.values for r in rows]
+    assert unsign_import("secret", first)[0] == key1  # the same blob, the same id
