@@ -152,6 +152,16 @@ def test_five_wrong_passwords_lock_the_username_whatever_the_password(client, cl
     assert [o["outcome"] for o in outcomes] == ["wrong-password"] * 5 + ["locked"]
 
 
+def test_the_lock_shows_the_minute_it_ends_rounded_up_and_lifts_by_then(client, clock):
+    clock.now = THURSDAY_9AM + timedelta(seconds=30)  # 09:00:30 in Shanghai
+    for _ in range(5):
+        attempt(client, "qa.staff", "wrong-password")
+    r = attempt(client, "qa.staff", "demo-pass")  # the lock ends at 09:15:30
+    assert r.status_code == 429 and "09:16" in r.text and "09:15" not in r.text
+    clock.now = THURSDAY_9AM + timedelta(minutes=16)  # the time shown
+    assert attempt(client, "qa.staff", "demo-pass").status_code == 303
+
+
 def test_four_wrong_passwords_do_not_lock(client, clock):
     for _ in range(4):
         attempt(client, "qa.staff", "wrong-password")
