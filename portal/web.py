@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -93,6 +94,30 @@ async def load_user(connection: ASGIConnection, handler: BaseRouteHandler) -> No
     connection.state.user = user
     if user is None and not handler.opt.get("public"):
         raise NotAuthorizedException()
+
+
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+LAST_PAGE = 100_000
+
+
+def page_number(raw: str | None, last: int = LAST_PAGE) -> int:
+    """A paged list's `?page=`: a whole number from 1 to `last`; anything else (`abc`, `-1`,
+    `0`, empty, too large) is page 1, the same on every list, never an error page."""
+    raw = (raw or "").strip()
+    if not _WHOLE_NUMBER.fullmatch(raw):
+        return 1
+    number = int(raw)
+    return number if 1 <= number <= last else 1
+
+
+def cursor_id(raw: str | None) -> int | None:
+    """A keyset list's `?before=` (an id): a positive whole number, else None (the first
+    page), like page_number."""
+    raw = (raw or "").strip()
+    if not _WHOLE_NUMBER.fullmatch(raw):
+        return None
+    number = int(raw)
+    return number if number >= 1 else None
 
 
 def session_token(connection: ASGIConnection) -> str | None:
