@@ -36,3 +36,30 @@ def test_a_real_page_number_still_pages(client, viewers, monkeypatch):
     client.login("admin")
     second = client.get("/admin/users?page=2").text
     assert 'rel="prev"' in second and second.count("data-username=") == 3
+
+
+# (url past the end, who, the empty list's own sentence that must not show, link back)
+PAST_THE_END = [
+    ("/admin/contact-views?page=2", "cshead", "尚无人查看过客户联系方式", "?"),
+    ("/admin/contact-views?user=office&page=3", "admin", "没有符合条件的查看记录", "?user=office"),
+    ("/admin/logins?page=9", "admin", "尚无登录记录", "?"),
+    ("/admin/policy/history?page=2", "admin", "尚未保存任何修改", "/admin/policy/history"),
+    ("/admin/users?q=nobody-like-this&page=4", "admin", "没有符合条件的用户",
+     "?q=nobody-like-this"),
+    ("/triage?page=7", "office", "没有待分拣的投诉", "?"),
+    ("/mine?before=1", "clerk", "您还没有登记过投诉", "?"),
+    ("/inbox?before=1", "qa.head", "没有符合筛选条件的投诉", "?status=open&amp;sort=new"),
+    ("/notifications?before=1", "qa.staff", "暂无通知", "/notifications"),
+]
+
+
+@pytest.mark.parametrize("url, user, empty, back", PAST_THE_END,
+                         ids=[u for u, *_ in PAST_THE_END])
+def test_a_page_past_the_end_says_so_and_leads_back_to_page_1(client, url, user, empty, back):
+    client.login(user)
+    page = client.get(url).text
+    assert 'data-testid="past-the-end"' in page and "没有更多记录了" in page
+    assert f'<a href="{back}" rel="first">回到第 1 页</a>' in page
+    assert empty not in page
+    client.post_form("/lang", {"lang": "en", "next": "/"})
+    assert "No more entries" in client.get(url).text
