@@ -64,19 +64,21 @@ async def load_user(connection: ASGIConnection, handler: BaseRouteHandler) -> No
     The cookie holds a session token; the session row decides (db/sessions.py), so signing
     out, a password change or a timeout ends it whatever the browser keeps."""
     from db.calendar import business_calendar
-    from db.sessions import session_user
+    from db.sessions import check_session
     from portal.timeutil import utcnow
 
     user = None
+    connection.state.session_expired = False
     if handler.opt.get("probe"):
         connection.state.user = None  # a monitor's probe reads no session
         return
     token = session_of(connection).get(SESSION_TOKEN)
-    uid = None
+    uid, timed_out = None, False
     if isinstance(token, str) and token:
         state = connection.app.state
         cal = await business_calendar(state.policy, state.settings.timezone)
-        uid = await session_user(token, utcnow(), state.policy.session, cal)
+        check = await check_session(token, utcnow(), state.policy.session, cal)
+        uid, timed_out = check.user_id, check.timed_out
     if uid:
         row = (
             await User.select(
@@ -92,6 +94,8 @@ async def load_user(connection: ASGIConnection, handler: BaseRouteHandler) -> No
                 gap = await _calendar_gap(connection)
             user = CurrentUser(**row, unread=await unread_count(row["id"]), calendar_gap=gap)
     connection.state.user = user
+    # The sign-in page tells a user whose session timed out why they are asked to sign in.
+    connection.state.session_expired = user is None and timed_out
     if user is None and not handler.opt.get("public"):
         raise NotAuthorizedException()
 

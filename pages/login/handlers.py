@@ -25,7 +25,8 @@ from portal.web import (
 async def login_page(request: Request, next: str = "/") -> object:  # noqa: A002
     if request.state.user:
         return Redirect(safe_next(next), status_code=303)
-    return render(request, "login/login.html", form=LoginForm(), next=safe_next(next))
+    return render(request, "login/login.html", form=LoginForm(), next=safe_next(next),
+                  expired=getattr(request.state, "session_expired", False))
 
 
 @post("/login", opt={"public": True})
