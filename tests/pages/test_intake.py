@@ -79,14 +79,14 @@ def test_numbers_are_sequential(client, viewers):
     ("customer_name", "", "Enter the customer's name|请填写客户姓名"),
     ("description", "", "Describe what the customer complains about|请描述客户投诉的内容"),
     ("channel", "", "Choose the channel|请选择投诉渠道"),
-    ("channel", "pigeon", "Not a valid choice|不是有效的选择|无效"),
+    ("channel", "pigeon", "不是可选的选项，请从列表中选择。"),
     ("category", "", "Choose a category|请选择投诉类别"),
     ("received_at", "", "Enter when the complaint was received|请填写受理时间"),
     ("received_at", "2099-01-01T10:00", "cannot be in the future|不能晚于当前时间"),
     ("customer_phone", "12345", "mainland mobile|大陆手机号"),
     ("customer_email", "not-an-email", "valid email|有效的电子邮箱"),
     ("claimed_loss", "-1", "cannot be negative|不能为负数"),
-    ("claimed_loss", "abc", "Not a valid decimal|不是有效的小数|decimal"),
+    ("claimed_loss", "abc", "id=\"claimed_loss-error\">请输入数字。"),
 ])
 def test_invalid_input_is_refused_with_a_message_and_nothing_saved(client, viewers, field, value,
                                                                      message):
