@@ -260,7 +260,7 @@ async def _insert_complaint(data: IntakeData, user_id: int, stored: list, now: d
     for up, key in stored:
         await Attachment(
             complaint=complaint.id,
-            filename=up.filename,
+            filename=up.stored_name,
             content_type=up.content_type,
             size=len(up.content),
             storage_key=key,
@@ -474,7 +474,7 @@ async def perform(number: str, action: Action, viewer: Viewer, version: int | No
             await _event(row["id"], now, viewer.id, action.value, row["status"], to_status,
                          _note_of(action, fields), audited).save()
             for up, key in stored:
-                await Attachment(complaint=row["id"], filename=up.filename,
+                await Attachment(complaint=row["id"], filename=up.stored_name,
                                  content_type=up.content_type, size=len(up.content),
                                  storage_key=key, uploaded_by=viewer.id, uploaded_at=now).save()
             await _notify_for(action, row, after, now, env, viewer.id)

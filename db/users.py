@@ -262,11 +262,41 @@ async def import_context() -> tuple[dict[str, dict], dict[str, str]]:
     return users, departments
 
 
-async def import_users(rows: list, actor_id: int, now: datetime, mailing: Mailing) -> int:
+IMPORT_EVENT = "user-import"
+
+
+class AlreadyImported(Exception):
+    """This preview was confirmed before: its rows are not written a second time."""
+
+    def __init__(self, done: dict) -> None:
+        super().__init__(done)
+        self.at, self.by = done["at"], done["actor_name"]
+
+
+async def import_done(key: str) -> dict | None:
+    """When and by whom the preview `key` was imported, or None."""
+    return await (AdminEvent.select(AdminEvent.at,
+                                    AdminEvent.actor.display_name.as_alias("actor_name"))
+                  .where((AdminEvent.kind == IMPORT_EVENT)
+                         & (AdminEvent.target == f"import:{key}"))
+                  .first())
+
+
+async def import_users(rows: list, actor_id: int, now: datetime, mailing: Mailing, *,
+                       key: str) -> int:
     """Writes judged rows (new or changed; none may be an error) in one transaction; new
-    users get a set-password email. Returns how many users were written."""
+    users get a set-password email. Returns how many users were written. `key` is the
+    preview's id: a preview is imported once, a second confirmation raises AlreadyImported
+    and writes nothing."""
     written = 0
     async with atomic():
+        if not is_sqlite():
+            # Two confirmations at once wait for each other here (SQLite's write lock does
+            # that already), so the second finds the first one's record.
+            await AdminEvent.raw("SELECT pg_advisory_xact_lock(hashtext('portal.user-import'))")
+        done = await import_done(key)
+        if done is not None:
+            raise AlreadyImported(done)
         for row in rows:
             v = row.values
             values = {"username": v["username"], "display_name": v["name"], "email": v["email"],
@@ -279,4 +309,6 @@ async def import_users(rows: list, actor_id: int, now: datetime, mailing: Mailin
                     User.username == v["username"]).first()
                 await update_user(existing["id"], values, actor_id, now)
                 written += 1
+        await record(actor_id, IMPORT_EVENT, f"import:{key}",
+                     {"rows": len(rows), "written": written}, now)
     return written

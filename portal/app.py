@@ -150,7 +150,8 @@ def _template_engine(settings: Settings) -> JinjaTemplateEngine:
         lstrip_blocks=True,
         bytecode_cache=_COMPILED,
     )
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True,
+                                  pgettext=i18n.pgettext)
     install_template_globals(env, settings)
     engine = JinjaTemplateEngine.from_environment(env)
     engine.register_template_callable("flashes", lambda ctx: pop_flashes(ctx["request"]))

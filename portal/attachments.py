@@ -54,6 +54,12 @@ class Upload:
         kind = self.sniffed
         return kind if kind and kind != ACTIVE else "application/octet-stream"
 
+    @property
+    def stored_name(self) -> str:
+        """The name kept and offered for download: the user's, with the extension of what the
+        bytes are (see name_for)."""
+        return name_for(self.filename, self.content_type)
+
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
@@ -64,6 +70,25 @@ def safe_filename(name: str) -> str:
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = _DRIVE.sub("", name).strip().strip(".").strip()
     return name[:200] or "file"
+
+
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,8}$")
+
+
+def name_for(filename: str, content_type: str) -> str:
+    """The file name with the extension of the file's real type, the stem kept: a PNG sent as
+    `page.html` is `page.png`, a PDF sent as `doc.png` is `doc.pdf`, a name without an
+    extension gets one. A name whose extension already fits (.jpg or .jpeg for a JPEG) stays
+    as it is, and so does one of a type not in ALLOWED_TYPES. Only a short run of letters and
+    digits after the last dot counts as an extension ("v1.2 说明" has none)."""
+    suffixes = [suffix for suffix, kind in ALLOWED_TYPES.items() if kind == content_type]
+    if not suffixes:
+        return filename
+    found = _EXTENSION.search(filename)
+    if found and found.group().lower() in suffixes:
+        return filename
+    stem = filename[:found.start()] if found else filename
+    return (stem.rstrip(". ") or "file") + suffixes[0]
 
 
 def upload_problems(uploads: list[Upload]) -> list[tuple[str, dict]]:

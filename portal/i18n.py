@@ -92,12 +92,24 @@ def ngettext(singular: str, plural: str, n: int, **params) -> str:
     return text % params
 
 
+def pgettext(context: str, message: str, **params) -> str:
+    """A message whose wording depends on where it stands (msgctxt): "Who" is 操作人 in a
+    change log but 查看人 in the contact-view log."""
+    text = translations(get_locale()).upgettext(context, message)
+    return text % params if params else text
+
+
 _ = gettext
 
 
 def N_(message: str) -> str:  # noqa: N802
     """Marks a message for extraction; it is translated later, where it is shown."""
     return message
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802
+    """Marks a singular/plural pair for extraction, as N_ does a single message."""
+    return singular, plural
 
 
 class LazyString:

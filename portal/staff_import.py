@@ -1,12 +1,14 @@
-"""Importing staff from a spreadsheet: read a CSV (UTF-8, with or without BOM) or XLSX
-file into rows, and judge each row against the users and departments there are: new,
+"""Importing staff from a spreadsheet: read a CSV (UTF-8 with or without BOM, or GBK) or
+XLSX file into rows, and judge each row against the users and departments there are: new,
 changed (which fields), unchanged, or an error with its reasons. Pure: no SQL, no web."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
+import secrets
 from dataclasses import dataclass, field
 
 from itsdangerous import BadData, URLSafeSerializer
@@ -73,12 +75,25 @@ def _rows_from_table(table: list[list]) -> list[Row]:
     return rows
 
 
+def decode_csv(data: bytes) -> str:
+    """The CSV's text, its encoding decided from the bytes: UTF-8 (with or without a BOM),
+    else GB18030, the superset of GBK that Excel on Chinese Windows writes for "CSV (逗号分隔)".
+    Chinese in GBK is practically never valid UTF-8, so trying UTF-8 first is safe."""
+    if data.startswith(codecs.BOM_UTF8):
+        candidates = ("utf-8-sig",)  # a BOM says UTF-8: broken bytes after it are an error
+    else:
+        candidates = ("utf-8", "gb18030")
+    for encoding in candidates:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError(_("This CSV file is neither UTF-8 nor GBK text. Save it again as "
+                            "CSV (UTF-8), or as an XLSX workbook."))
+
+
 def read_csv(data: bytes) -> list[Row]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportFileError(_("Save the CSV file as UTF-8.")) from None
-    return _rows_from_table(list(csv.reader(io.StringIO(text))))
+    return _rows_from_table(list(csv.reader(io.StringIO(decode_csv(data)))))
 
 
 def read_xlsx(data: bytes) -> list[Row]:
@@ -171,13 +186,31 @@ def _serializer(secret: str) -> URLSafeSerializer:
 
 def sign_rows(secret: str, rows: list[Row]) -> str:
     """The parsed rows for the confirm form: signed, so the server gets back exactly what it
-    previewed (and then judges it again against the database of that moment)."""
-    return _serializer(secret).dumps([[r.line, [r.values[c] for c in COLUMNS]] for r in rows])
+    previewed (and then judges it again against the database of that moment). Each preview
+    gets its own random id, so a second confirmation of the same preview can be told from a
+    new upload of the same file (db.users.import_users refuses it)."""
+    return _serializer(secret).dumps({
+        "id": secrets.token_hex(16),
+        "rows": [[r.line, [r.values[c] for c in COLUMNS]] for r in rows],
+    })
 
 
-def unsign_rows(secret: str, blob: str) -> list[Row] | None:
+def unsign_import(secret: str, blob: str) -> tuple[str, list[Row]] | None:
+    """(the preview's id, its rows), or None when the blob is not ours or was altered."""
     try:
         data = _serializer(secret).loads(blob)
     except BadData:
         return None
-    return [Row(line, dict(zip(COLUMNS, values, strict=True))) for line, values in data]
+    if isinstance(data, list):  # signed before previews had an id: the blob stands for it
+        key, data = hashlib.sha256(blob.encode()).hexdigest()[:32], {"rows": data}
+    else:
+        key = str(data.get("id") or "")[:32]
+    if not key:
+        return None
+    return key, [Row(line, dict(zip(COLUMNS, values, strict=True)))
+                 for line, values in data["rows"]]
+
+
+def unsign_rows(secret: str, blob: str) -> list[Row] | None:
+    found = unsign_import(secret, blob)
+    return found[1] if found else None

@@ -10,6 +10,7 @@ from babel.dates import format_date
 from jinja2 import Environment
 
 from portal import contact, history, i18n, labels, notices, periods
+from portal.attachments import name_for
 from portal.config import Settings
 
 
@@ -60,6 +61,8 @@ def install_template_globals(env: Environment, settings: Settings) -> None:
         return f"{value:g}"
 
     env.filters.update(
+        # An attachment's name as downloaded (with the extension of its real type).
+        attachment_name=lambda a: name_for(a["filename"], a["content_type"]),
         change_value=change_value,
         working_hours=hours,
         weekday=weekday,

@@ -48,3 +48,10 @@ def refusal(username_failures: Iterable[datetime], address_failures: Iterable[da
         if end is not None and end > now
     ]
     return max(ends) if ends else None
+
+
+def shown_until(moment: datetime) -> datetime:
+    """The end of a lock as shown to the minute, rounded up: a lock ending at 14:13:58 reads
+    "until 14:14", so trying again at the time shown is never refused."""
+    whole = moment.replace(second=0, microsecond=0)
+    return whole if whole == moment else whole + timedelta(minutes=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -63,19 +64,21 @@ async def load_user(connection: ASGIConnection, handler: BaseRouteHandler) -> No
     The cookie holds a session token; the session row decides (db/sessions.py), so signing
     out, a password change or a timeout ends it whatever the browser keeps."""
     from db.calendar import business_calendar
-    from db.sessions import session_user
+    from db.sessions import check_session
     from portal.timeutil import utcnow
 
     user = None
+    connection.state.session_expired = False
     if handler.opt.get("probe"):
         connection.state.user = None  # a monitor's probe reads no session
         return
     token = session_of(connection).get(SESSION_TOKEN)
-    uid = None
+    uid, timed_out = None, False
     if isinstance(token, str) and token:
         state = connection.app.state
         cal = await business_calendar(state.policy, state.settings.timezone)
-        uid = await session_user(token, utcnow(), state.policy.session, cal)
+        check = await check_session(token, utcnow(), state.policy.session, cal)
+        uid, timed_out = check.user_id, check.timed_out
     if uid:
         row = (
             await User.select(
@@ -91,8 +94,34 @@ async def load_user(connection: ASGIConnection, handler: BaseRouteHandler) -> No
                 gap = await _calendar_gap(connection)
             user = CurrentUser(**row, unread=await unread_count(row["id"]), calendar_gap=gap)
     connection.state.user = user
+    # The sign-in page tells a user whose session timed out why they are asked to sign in.
+    connection.state.session_expired = user is None and timed_out
     if user is None and not handler.opt.get("public"):
         raise NotAuthorizedException()
+
+
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+LAST_PAGE = 100_000
+
+
+def page_number(raw: str | None, last: int = LAST_PAGE) -> int:
+    """A paged list's `?page=`: a whole number from 1 to `last`; anything else (`abc`, `-1`,
+    `0`, empty, too large) is page 1, the same on every list, never an error page."""
+    raw = (raw or "").strip()
+    if not _WHOLE_NUMBER.fullmatch(raw):
+        return 1
+    number = int(raw)
+    return number if 1 <= number <= last else 1
+
+
+def cursor_id(raw: str | None) -> int | None:
+    """A keyset list's `?before=` (an id): a positive whole number, else None (the first
+    page), like page_number."""
+    raw = (raw or "").strip()
+    if not _WHOLE_NUMBER.fullmatch(raw):
+        return None
+    number = int(raw)
+    return number if number >= 1 else None
 
 
 def session_token(connection: ASGIConnection) -> str | None:

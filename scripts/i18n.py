@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "portal" / "translations"
 POT = TRANSLATIONS / "messages.pot"
 LOCALES = ("zh_CN", "en")
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "N_": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "N_": None,
+            "Nn_": (1, 2), "pgettext": ((1, "c"), 2)}
 METHODS = [
     ("portal/**.py", "python"),
     ("pages/**.py", "python"),
@@ -96,7 +97,7 @@ def problems() -> list[str]:
         for message in template:
             if not message.id:
                 continue
-            translated = catalog.get(message.id)
+            translated = catalog.get(message.id, message.context)
             key = message.id if isinstance(message.id, str) else message.id[0]
             if translated is None or not _filled(translated) or translated.fuzzy:
                 found.append(f"{locale}: untranslated: {key!r}")

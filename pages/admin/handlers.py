@@ -20,7 +20,7 @@ from pages.admin.forms import (
 from pages.admin.imports import ROUTES as import_routes
 from portal.i18n import _, _l, get_locale
 from portal.timeutil import utcnow
-from portal.web import Conflict, form_data, redirect, render, roles, user_of
+from portal.web import Conflict, form_data, page_number, redirect, render, roles, user_of
 from portal.workflow import Role
 
 ADMIN = roles(Role.ADMIN)
@@ -40,8 +40,8 @@ async def admin_index(request: Request) -> object:
 # -- users -------------------------------------------------------------------------------
 
 @get("/admin/users", guards=[ADMIN])
-async def users_page(request: Request, q: str = "", page: int = 1) -> object:
-    page = max(page, 1)
+async def users_page(request: Request, q: str = "", page: str = "") -> object:
+    page = page_number(page)
     rows, total = await store.list_users(q, page)
     pages = max((total + store.PER_PAGE - 1) // store.PER_PAGE, 1)
     return render(request, "admin/users.html", rows=rows, total=total, q=q, page=page,

@@ -10,7 +10,7 @@ from litestar.datastructures import UploadFile
 
 from db import users as store
 from portal.i18n import _, _l
-from portal.staff_import import ImportFileError, judge, read_file, sign_rows, unsign_rows
+from portal.staff_import import ImportFileError, judge, read_file, sign_rows, unsign_import
 from portal.timeutil import utcnow
 from portal.web import Conflict, redirect, render, roles, user_of
 from portal.workflow import Role
@@ -56,19 +56,34 @@ async def import_preview(request: Request) -> object:
 @post("/admin/users/import/confirm", guards=[ADMIN])
 async def import_confirm(request: Request) -> object:
     form = await request.form()
-    rows = unsign_rows(request.app.state.settings.secret_key, str(form.get("rows") or ""))
-    if not rows:
+    found = unsign_import(request.app.state.settings.secret_key, str(form.get("rows") or ""))
+    if not found or not found[1]:
         raise Conflict(_("This import could not be read back; upload the file again."))
+    key, rows = found
+    if done := await store.import_done(key):
+        return _already_imported(request, store.AlreadyImported(done))
     # The database may have changed since the preview: judge again, write only if clean.
     judge(rows, *await store.import_context())
     if any(r.status == "error" for r in rows):
         return _page(request, rows, status=409, problem=_(
             "Nothing was imported: some rows have errors. Correct the file and upload it "
             "again."))
-    written = await store.import_users(rows, user_of(request).id, utcnow(),
-                                       request.app.state.env.mailing)
+    try:
+        written = await store.import_users(rows, user_of(request).id, utcnow(),
+                                           request.app.state.env.mailing, key=key)
+    except store.AlreadyImported as exc:  # a second confirmation at the same moment
+        return _already_imported(request, exc)
     return redirect("/admin/users", _("%(n)d users imported; new users were emailed a "
                                       "set-password link.", n=written), request)
+
+
+def _already_imported(request: Request, done) -> object:
+    """The same preview confirmed again (a second click, the browser's back and resend)."""
+    when = done.at.astimezone(request.app.state.settings.timezone).strftime("%Y-%m-%d %H:%M")
+    return _page(request, status=409, problem=_(
+        "These rows were already imported (%(when)s, by %(name)s); nothing was imported "
+        "again. To import further changes, upload the file again.",
+        when=when, name=done.by or "—"))
 
 
 ROUTES = [import_page, import_preview, import_confirm]

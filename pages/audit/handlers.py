@@ -7,22 +7,18 @@ from urllib.parse import urlencode
 from litestar import Request, get
 
 from db import logins
-from portal.web import render, roles
+from portal.web import page_number, render, roles
 from portal.workflow import Role
 
 OUTCOMES = ("ok", "wrong-password", "unknown-user", "inactive", "locked")
 
 
-def _page_no(value: int | None) -> int:
-    return value if value and 1 <= value <= 100_000 else 1
-
-
 @get("/admin/logins", guards=[roles(Role.ADMIN)])
 async def login_log(request: Request, username: str = "", outcome: str = "",
-                    page: int | None = None) -> object:
+                    page: str = "") -> object:
     username = username.strip()[:64]
     outcome = outcome if outcome in OUTCOMES else ""
-    page = _page_no(page)
+    page = page_number(page)
     rows, more = await logins.login_page(username, outcome, page)
     params = urlencode({k: v for k, v in (("username", username), ("outcome", outcome)) if v})
     return render(request, "audit/logins.html", rows=rows, more=more, page=page,
@@ -32,9 +28,9 @@ async def login_log(request: Request, username: str = "", outcome: str = "",
 
 @get("/admin/contact-views", guards=[roles(Role.ADMIN, Role.CS_HEAD)])
 async def contact_views(request: Request, number: str = "", user: str = "",
-                        page: int | None = None) -> object:
+                        page: str = "") -> object:
     number, user = number.strip()[:20], user.strip()[:64]
-    page = _page_no(page)
+    page = page_number(page)
     rows, more = await logins.contact_view_page(number, user, page)
     params = urlencode({k: v for k, v in (("number", number), ("user", user)) if v})
     return render(request, "audit/contact_views.html", rows=rows, more=more, page=page,

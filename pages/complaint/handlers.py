@@ -15,7 +15,7 @@ from db.commands import CONDITIONS, Invalid, NotNow, NotPermitted, NotVisible, p
 from db.corrections import correct_record
 from db.tables import ContactView
 from pages.complaint.forms import ACTION_FORMS, ActionForm, CorrectionForm
-from portal.attachments import Upload, path_of, safe_filename, upload_problems
+from portal.attachments import Upload, name_for, path_of, safe_filename, upload_problems
 from portal.corrections import CONTACT_FIELDS
 from portal.grading import parse_criteria
 from portal.i18n import N_, _, get_locale, ngettext
@@ -261,7 +261,9 @@ async def attachment(request: Request, number: str, attachment_id: int) -> File:
     for item in await queries.attachments_of(row["id"]):
         if item["id"] == attachment_id:
             path = path_of(request.app.state.settings.attachments_dir, item["storage_key"])
-            return File(path=path, filename=item["filename"], media_type=item["content_type"],
+            # name_for: a file stored before names followed the type gets its extension here.
+            return File(path=path, filename=name_for(item["filename"], item["content_type"]),
+                        media_type=item["content_type"],
                         content_disposition_type="attachment",
                         headers={"X-Content-Type-Options": "nosniff",
                                  "Cache-Control": "private, no-store"})

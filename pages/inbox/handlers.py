@@ -6,17 +6,18 @@ from db import queries
 from pages.inbox import export
 from pages.inbox.filters import STAFF, STATUS_FILTERS, inbox_filter
 from portal.timeutil import utcnow
-from portal.web import render, user_of
+from portal.web import cursor_id, render, user_of
 
 
 @get("/inbox", guards=[STAFF])
 async def inbox_page(request: Request, status: str = "", grade: str = "",
                      urgent: bool = False, q: str = "", department: str = "",
-                     before: int | None = None, sort: str = "due", after: str = "",
+                     before: str = "", sort: str = "due", after: str = "",
                      extension: bool = False, assigned: str = "") -> object:
     """The department's complaints; the office sees every department and may pick one."""
     user = user_of(request)
     policy = request.app.state.policy
+    before = cursor_id(before)
     f = await inbox_filter(request, status, grade, urgent, q, department, extension, assigned,
                            sort, before, after)
     status, sort, grade, dept = f.status, f.sort, f.grade, f.department

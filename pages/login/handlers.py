@@ -8,6 +8,7 @@ from pages.login.forms import LoginForm
 from portal.access_log import SIGN_IN_AS
 from portal.auth import safe_next, verify_password
 from portal.i18n import DEFAULT_LOCALE, LANG_COOKIE, _
+from portal.throttle import shown_until
 from portal.timeutil import utcnow
 from portal.web import (
     SESSION_TOKEN,
@@ -24,7 +25,8 @@ from portal.web import (
 async def login_page(request: Request, next: str = "/") -> object:  # noqa: A002
     if request.state.user:
         return Redirect(safe_next(next), status_code=303)
-    return render(request, "login/login.html", form=LoginForm(), next=safe_next(next))
+    return render(request, "login/login.html", form=LoginForm(), next=safe_next(next),
+                  expired=getattr(request.state, "session_expired", False))
 
 
 @post("/login", opt={"public": True})
@@ -41,7 +43,7 @@ async def login_submit(request: Request) -> object:
     if locked is not None:
         # Refused whatever the password, so a guesser learns nothing while locked.
         await logins.record(username, ip, "locked", now)
-        local = locked.astimezone(request.app.state.settings.timezone)
+        local = shown_until(locked.astimezone(request.app.state.settings.timezone))
         form.password.errors = [_("Too many failed sign-ins. Sign-in is locked until %(time)s; "
                                   "please try again then.", time=local.strftime("%H:%M"))]
         return render(request, "login/login.html", status_code=429, form=form, next=target)

@@ -4,14 +4,15 @@ from litestar import Request, get
 
 from db import queries
 from portal.search import parse_query
-from portal.web import render, user_of
+from portal.web import cursor_id, render, user_of
 
 
 @get("/mine")
-async def mine_page(request: Request, before: int | None = None, q: str = "") -> object:
+async def mine_page(request: Request, before: str = "", q: str = "") -> object:
     """首问负责制: the first responder follows what they logged to the end, newest logged first.
     The pager's cursor is the newest-first one (`before`), so every page link answers."""
     user = user_of(request)
+    before = cursor_id(before)
     q = parse_query(q).text
     f = queries.ListFilter(status="all", logged_by=user.id, before=before, sort="new", q=q)
     rows, next_cursor = await queries.complaint_page(f)

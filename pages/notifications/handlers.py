@@ -6,13 +6,14 @@ from db import queries
 from db.tables import Notification
 from portal.i18n import _
 from portal.timeutil import utcnow
-from portal.web import redirect, render, user_of
+from portal.web import cursor_id, redirect, render, user_of
 
 
 @get("/notifications")
-async def notifications_page(request: Request, before: int | None = None) -> object:
+async def notifications_page(request: Request, before: str = "") -> object:
     """Newest first, PAGE_SIZE a page, keyset-paginated by id."""
     user = user_of(request)
+    before = cursor_id(before)
     items = await queries.notifications_of(user.id, limit=queries.PAGE_SIZE + 1, before=before)
     next_cursor = items[queries.PAGE_SIZE - 1]["id"] if len(items) > queries.PAGE_SIZE else None
     return render(request, "notifications/notifications.html",

@@ -21,7 +21,7 @@ from portal.policy_form import (
 from portal.policy_history import Reader
 from portal.revisit import QUESTION_KINDS
 from portal.timeutil import utcnow
-from portal.web import Conflict, form_data, redirect, render, roles, user_of
+from portal.web import Conflict, form_data, page_number, redirect, render, roles, user_of
 from portal.workflow import Role
 
 POLICY_ROLES = roles(Role.ADMIN, Role.CS_HEAD)
@@ -88,8 +88,8 @@ async def save_policy(request: Request) -> object:
 
 
 @get("/admin/policy/history", guards=[POLICY_ROLES])
-async def policy_history(request: Request, page: int | None = None) -> object:
-    page = page if page and 1 <= page <= 100_000 else 1
+async def policy_history(request: Request, page: str = "") -> object:
+    page = page_number(page)
     rows, more = await policy_store.history(page)
     by_code = {d["code"]: d for d in await departments()}
     for r in rows:

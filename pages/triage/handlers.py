@@ -2,15 +2,15 @@ from litestar import Request, get
 
 from db import queries
 from portal.timeutil import utcnow
-from portal.web import render, roles
+from portal.web import page_number, render, roles
 from portal.workflow import Role, Status
 
 OFFICE = roles(Role.OFFICE, Role.CS_HEAD)
 
 
 @get("/triage", guards=[OFFICE])
-async def triage_page(request: Request, page: int = 1) -> object:
-    page = max(1, min(page, 1000))
+async def triage_page(request: Request, page: str = "") -> object:
+    page = page_number(page, last=1000)
     offset = (page - 1) * queries.PAGE_SIZE
     rows, total = await queries.triage_page(offset)
     departments = {d["code"]: d for d in await queries.departments()}

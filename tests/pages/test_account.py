@@ -1,5 +1,7 @@
 """/account: every user's password, language and email."""
 
+import re
+
 import pytest
 
 from db.tables import User, UserSession
@@ -113,6 +115,19 @@ def test_an_unknown_language_is_refused(client, restore_clerk):
     r = client.post_form("/account", {"language": "fr", "email": ""})
     assert r.status_code == 422
     assert clerk(client)["language"] == "zh_CN"
+
+
+@pytest.mark.parametrize("lang, message", [("zh_CN", "不是可选的选项，请从列表中选择。"),
+                                           ("en", "Not a valid choice.")])
+def test_an_unknown_language_is_refused_in_the_readers_language(client, restore_clerk, lang,
+                                                                 message):
+    client.login("clerk")
+    client.post_form("/lang", {"lang": lang, "next": "/"})
+    r = client.post_form("/account", {"language": "fr", "email": ""})
+    assert r.status_code == 422
+    assert re.search(r'id="language-error"[^>]*>\s*' + re.escape(message), r.text)
+    if lang == "zh_CN":
+        assert "Not a valid" not in r.text
 
 
 def test_account_changes_need_the_csrf_token(client, restore_clerk):

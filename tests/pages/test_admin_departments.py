@@ -41,6 +41,24 @@ def test_the_list_shows_heads_and_handlers(client, accounts):
     assert "周敏" not in row
 
 
+def test_a_deactivated_head_or_handler_is_marked_in_words_not_only_grey(client, accounts):
+    client.login("admin")
+    client.post_form("/admin/users/qa.staff", {
+        "username": "qa.staff", "name": "孙丽（质量部）", "email": "qa.staff@example.com",
+        "role": "handler", "department": "QA", "language": "zh_CN", "password": ""})
+    html = client.get("/admin/departments").text
+    row = html[html.index('data-code="QA"'):html.index('data-code="SALES"')]
+    handler = row[row.index("孙丽（质量部）"):].split("</div>")[0]
+    head = row[row.index("赵强（质量部负责人）"):].split("</div>")[0]
+    assert '<span class="tag">已停用</span>' in handler
+    assert "已停用" not in head  # an active head carries no marker
+    client.post_form("/lang", {"lang": "en", "next": "/"})
+    html = client.get("/admin/departments").text
+    row = html[html.index('data-code="QA"'):html.index('data-code="SALES"')]
+    assert '<span class="tag">Deactivated</span>' in row[row.index("孙丽（质量部）"):].split(
+        "</div>")[0]
+
+
 def test_creating_a_department(client, accounts):
     client.login("admin")
     response = client.post_form("/admin/departments", {"code": "HR", "name": "人事部",

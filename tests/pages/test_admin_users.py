@@ -3,7 +3,9 @@ password, each refusal with nothing changed, and every change in the admin log."
 
 from __future__ import annotations
 
+import html
 import json
+import re
 
 import pytest
 
@@ -130,10 +132,35 @@ def test_a_bad_new_user_is_refused_next_to_the_field(client, accounts, change, f
     assert client.run(outbox) == []
 
 
+@pytest.mark.parametrize("lang, message", [("zh_CN", "不是可选的选项，请从列表中选择。"),
+                                           ("en", "Not a valid choice.")])
+def test_wtforms_own_messages_are_in_the_readers_language(client, accounts, lang, message):
+    client.login("admin")
+    client.post_form("/lang", {"lang": lang, "next": "/"})
+    response = client.post_form("/admin/users/new", {**NEW, "role": "nonsense",
+                                                     "name": ""})
+    assert response.status_code == 422
+    error = re.search(r'id="role-error"[^>]*>([^<]*)<', response.text).group(1)
+    assert html.unescape(error).strip() == message
+    if lang == "zh_CN":
+        assert "Not a valid" not in response.text and "This field" not in response.text
+    assert client.run(user_row, "li.na") is None
+
+
 def _edit(**change):
     return {"username": "qa.staff", "name": "孙丽（质量部）", "email": "qa.staff@example.com",
             "role": "handler", "department": "QA", "language": "zh_CN", "active": "y",
             "password": "", **change}
+
+
+def test_the_change_log_names_who_made_each_change(client, accounts):
+    client.login("admin")
+    client.post_form("/admin/users/qa.staff", _edit(department="SVC"))
+    page = client.get("/admin/users/qa.staff").text
+    heads = re.search(r"<h2>修改记录</h2>.*?<thead>(.*?)</thead>", page, re.S).group(1)
+    assert "<th>操作人</th>" in heads and "查看人" not in heads  # the actor, not a viewer
+    client.post_form("/lang", {"lang": "en", "next": "/"})
+    assert "<th>Who</th>" in client.get("/admin/users/qa.staff").text
 
 
 def test_editing_records_each_change_from_and_to(client, accounts):

@@ -79,6 +79,19 @@ def test_the_contact_view_log_searches_by_number_and_user(client, viewers):
     assert "13812345678" not in everything  # the log names who looked, not the data itself
 
 
+def test_the_contact_view_log_heads_its_columns_for_what_they_hold(client, viewers):
+    number = client.run(lambda: make_complaint(viewers, "dispatched"))["number"]
+    client.login("cshead")
+    complaint = client.get(f"/complaints/{number}").text
+    assert "<h2>投诉内容</h2>" in complaint  # the complaint page keeps its own wording
+    heads = client.get("/admin/contact-views").text.split("<thead>")[1].split("</thead>")[0]
+    assert "<th>投诉编号</th>" in heads and "<th>查看人</th>" in heads
+    assert "投诉内容" not in heads
+    client.post_form("/lang", {"lang": "en", "next": "/"})
+    heads = client.get("/admin/contact-views").text.split("<thead>")[1].split("</thead>")[0]
+    assert "<th>Complaint</th>" in heads and "<th>Who</th>" in heads
+
+
 def test_the_contact_view_log_is_empty_with_a_sentence(client):
     client.login("cshead")
     r = client.get("/admin/contact-views", params={"number": "TS-1999-000001"})

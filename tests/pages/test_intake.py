@@ -2,6 +2,7 @@
 
 import asyncio
 import re
+import urllib.parse
 from datetime import timedelta
 from decimal import Decimal
 
@@ -79,14 +80,14 @@ def test_numbers_are_sequential(client, viewers):
     ("customer_name", "", "Enter the customer's name|请填写客户姓名"),
     ("description", "", "Describe what the customer complains about|请描述客户投诉的内容"),
     ("channel", "", "Choose the channel|请选择投诉渠道"),
-    ("channel", "pigeon", "Not a valid choice|不是有效的选择|无效"),
+    ("channel", "pigeon", "不是可选的选项，请从列表中选择。"),
     ("category", "", "Choose a category|请选择投诉类别"),
     ("received_at", "", "Enter when the complaint was received|请填写受理时间"),
     ("received_at", "2099-01-01T10:00", "cannot be in the future|不能晚于当前时间"),
     ("customer_phone", "12345", "mainland mobile|大陆手机号"),
     ("customer_email", "not-an-email", "valid email|有效的电子邮箱"),
     ("claimed_loss", "-1", "cannot be negative|不能为负数"),
-    ("claimed_loss", "abc", "Not a valid decimal|不是有效的小数|decimal"),
+    ("claimed_loss", "abc", "id=\"claimed_loss-error\">请输入数字。"),
 ])
 def test_invalid_input_is_refused_with_a_message_and_nothing_saved(client, viewers, field, value,
                                                                      message):
@@ -387,13 +388,54 @@ def test_a_png_named_pdf_is_stored_and_served_as_png_for_download_only(client, v
     r = post(client, GOOD, files=[("attachments", ("invoice.pdf", PNG, "application/pdf"))])
     assert r.status_code == 303
     item = client.run(lambda: Attachment.select().first())
-    assert (item["filename"], item["content_type"]) == ("invoice.pdf", "image/png")
+    assert (item["filename"], item["content_type"]) == ("invoice.png", "image/png")
     number = r.headers["location"].rsplit("/", 1)[1]
     got = client.get(f"/complaints/{number}/attachments/{item['id']}")
     assert got.status_code == 200 and got.content == PNG
     assert got.headers["content-type"] == "image/png"
     assert got.headers["content-disposition"].startswith("attachment")
     assert got.headers["x-content-type-options"] == "nosniff"
+
+
+PDF = b"%PDF-1.4 scan"
+
+
+@pytest.mark.parametrize("sent, stored, kind", [
+    ("page.html", "page.png", "image/png"),
+    ("doc.png", "doc.pdf", "application/pdf"),
+    ("检测报告", "检测报告.pdf", "application/pdf"),
+    ("photo.JPEG", "photo.JPEG", "image/jpeg"),
+    ("scan.pdf", "scan.pdf", "application/pdf"),
+])
+def test_an_attachment_is_named_with_the_extension_of_what_it_is(client, viewers, sent, stored,
+                                                                  kind):
+    content = {"image/png": PNG, "application/pdf": PDF, "image/jpeg": b"\xff\xd8\xffjpeg"}[kind]
+    client.login("clerk")
+    r = post(client, GOOD, files=[("attachments", (sent, content, "text/html"))])
+    assert r.status_code == 303
+    item = client.run(lambda: Attachment.select().first())
+    assert (item["filename"], item["content_type"]) == (stored, kind)
+    number = r.headers["location"].rsplit("/", 1)[1]
+    page = client.get(f"/complaints/{number}").text
+    assert f">{stored}</a>" in page
+    got = client.get(f"/complaints/{number}/attachments/{item['id']}")
+    assert got.headers["content-type"].startswith(kind)
+    disposition = got.headers["content-disposition"]
+    assert disposition in (f'attachment; filename="{stored}"',
+                           f"attachment; filename*=utf-8''{urllib.parse.quote(stored)}")
+
+
+def test_a_file_stored_under_a_misleading_name_downloads_with_the_right_one(client, viewers):
+    """Attachments saved before names followed the type: fixed when shown and downloaded."""
+    client.login("clerk")
+    r = post(client, GOOD, files=[("attachments", ("doc.pdf", PDF, "application/pdf"))])
+    item = client.run(lambda: Attachment.select().first())
+    client.run(lambda: Attachment.update({Attachment.filename: "doc.png"}).where(
+        Attachment.id == item["id"]))
+    number = r.headers["location"].rsplit("/", 1)[1]
+    assert ">doc.pdf</a>" in client.get(f"/complaints/{number}").text
+    got = client.get(f"/complaints/{number}/attachments/{item['id']}")
+    assert 'filename="doc.pdf"' in got.headers["content-disposition"]
 
 
 def test_an_uploaded_file_name_keeps_no_path(client, viewers, settings):

@@ -73,7 +73,7 @@ T = local(2026, 11, 24, 10)  # a Tuesday: the rich complaints' history starts he
 # Chinese pages: names that are the same in every language.
 LATIN_NAMES = {
     "English",  # the language switch and the language choice name English in English
-    "CSV", "XLSX", "Excel", "PDF", "Word", "Office", "UTF-8", "KB", "MB",  # file formats
+    "CSV", "XLSX", "Excel", "PDF", "Word", "Office", "UTF-8", "GBK", "KB", "MB",  # file formats
     "HMAC-SHA256",  # the revisit draw's formula, so anyone can recompute it
     "chinesecalendar",  # the package the official calendar comes from (/admin/calendar)
     "same-day",  # a deadline value the policy form accepts, explained next to it

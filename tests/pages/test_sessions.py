@@ -111,6 +111,69 @@ def test_the_absolute_lifetime_signs_out_an_active_session(client, clock):
     assert not signed_in(client)
 
 
+EXPIRED = 'data-testid="session-expired"'
+
+
+def expired_notice(client) -> bool:
+    """Where a signed-out request is sent: does the sign-in page say the session expired?"""
+    r = client.get("/mine", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    return EXPIRED in client.get(r.headers["location"]).text
+
+
+def test_after_an_idle_timeout_the_sign_in_page_says_the_session_expired(client, clock):
+    clock.now = THURSDAY_9AM
+    client.login("clerk")
+    clock.now = THURSDAY_9AM + timedelta(hours=8)
+    assert expired_notice(client)
+    page = client.get("/login").text  # still, on a second look: the cookie holds the same token
+    assert "会话已过期，请重新登录。" in page
+    client.post_form("/lang", {"lang": "en", "next": "/login"})
+    assert "Your session has expired; please sign in again." in client.get("/login").text
+    assert attempt(client, "clerk", "demo-pass").status_code == 303
+    assert signed_in(client)
+
+
+def test_after_the_absolute_lifetime_the_sign_in_page_says_the_session_expired(client, clock):
+    client.login("clerk")
+    for _ in range(12):
+        clock.advance(minutes=59)
+        signed_in(client)
+    clock.advance(minutes=12)
+    assert expired_notice(client)
+
+
+def test_a_timed_out_session_noticed_first_by_the_sign_in_page_itself(client, clock):
+    clock.now = THURSDAY_9AM
+    client.login("clerk")
+    clock.now = THURSDAY_9AM + timedelta(hours=9)
+    assert EXPIRED in client.get("/login").text
+
+
+def test_signing_out_or_a_password_change_elsewhere_is_not_called_an_expiry(client, clock):
+    clock.now = THURSDAY_9AM
+    assert EXPIRED not in client.get("/login").text  # no session at all
+    client.login("clerk")
+    stolen = session_cookie(client)
+    client.post_form("/logout")
+    assert not expired_notice(client)
+    client.http.cookies.set("portal_session", stolen)  # the old cookie, replayed
+    assert not expired_notice(client)
+    # Much later the ended session would have timed out: still a sign-out, not an expiry.
+    clock.now = THURSDAY_9AM + timedelta(days=3)
+    assert not expired_notice(client)
+    # A password change in another browser ends this session: nothing is said about why.
+    clock.now = THURSDAY_9AM
+    client.login("clerk")
+    mine = session_cookie(client)
+    from db.users import set_password
+
+    client.run(set_password, client.run(lambda: UserSession.select(UserSession.user).first())[
+        "user"], "demo-pass", now=clock.now)
+    client.http.cookies.set("portal_session", mine)
+    assert not expired_notice(client)
+
+
 def test_a_deactivated_user_is_signed_out_at_once(client):
     from db.tables import User
 
@@ -150,6 +213,16 @@ def test_five_wrong_passwords_lock_the_username_whatever_the_password(client, cl
     assert not signed_in(client)
     outcomes = client.run(lambda: LoginAttempt.select(LoginAttempt.outcome).order_by(LoginAttempt.id))
     assert [o["outcome"] for o in outcomes] == ["wrong-password"] * 5 + ["locked"]
+
+
+def test_the_lock_shows_the_minute_it_ends_rounded_up_and_lifts_by_then(client, clock):
+    clock.now = THURSDAY_9AM + timedelta(seconds=30)  # 09:00:30 in Shanghai
+    for _ in range(5):
+        attempt(client, "qa.staff", "wrong-password")
+    r = attempt(client, "qa.staff", "demo-pass")  # the lock ends at 09:15:30
+    assert r.status_code == 429 and "09:16" in r.text and "09:15" not in r.text
+    clock.now = THURSDAY_9AM + timedelta(minutes=16)  # the time shown
+    assert attempt(client, "qa.staff", "demo-pass").status_code == 303
 
 
 def test_four_wrong_passwords_do_not_lock(client, clock):

@@ -3,7 +3,7 @@ import zipfile
 
 import pytest
 
-from portal.attachments import MAX_BYTES, Upload, safe_filename, upload_problems
+from portal.attachments import MAX_BYTES, Upload, name_for, safe_filename, upload_problems
 from portal.sniff import ACTIVE, sniff
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 20
@@ -127,3 +127,26 @@ def test_sniff_tells_old_word_from_old_excel_only_by_the_suffix():
 ])
 def test_safe_filename_keeps_only_a_display_name(raw, clean):
     assert safe_filename(raw) == clean
+
+
+@pytest.mark.parametrize(("name", "kind", "expected"), [
+    ("page.html", "image/png", "page.png"),
+    ("doc.png", "application/pdf", "doc.pdf"),
+    ("photo.jpeg", "image/jpeg", "photo.jpeg"),  # either extension of a JPEG stays
+    ("photo.JPG", "image/jpeg", "photo.JPG"),
+    ("scan", "image/jpeg", "scan.jpg"),
+    ("张三 v1.2 说明", "application/pdf", "张三 v1.2 说明.pdf"),  # ".2 说明" is no extension
+    ("archive.tar.gz", "application/pdf", "archive.tar.pdf"),
+    ("note.md", "text/plain", "note.txt"),
+    ("letter.doc", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+     "letter.docx"),
+    (".png", "application/pdf", "file.pdf"),
+    ("odd.bin", "application/octet-stream", "odd.bin"),  # not a type we store: left alone
+])
+def test_a_stored_name_carries_the_extension_of_the_sniffed_type(name, kind, expected):
+    assert name_for(name, kind) == expected
+
+
+def test_an_upload_is_stored_under_the_name_of_what_it_is():
+    assert Upload("invoice.pdf", PNG).stored_name == "invoice.png"
+    assert Upload("a" * 200, PDF).stored_name == "a" * 200 + ".pdf"

@@ -8,7 +8,16 @@ import pytest
 from openpyxl import Workbook
 
 from portal.i18n import in_locale
-from portal.staff_import import ImportFileError, judge, read_csv, read_file, read_xlsx, sign_rows, unsign_rows
+from portal.staff_import import (
+    ImportFileError,
+    judge,
+    read_csv,
+    read_file,
+    read_xlsx,
+    sign_rows,
+    unsign_import,
+    unsign_rows,
+)
 
 USERS = {"qa.staff": {"name": "孙丽", "email": "qa.staff@example.com", "role": "handler",
                       "department": "QA"}}
@@ -56,6 +65,31 @@ def test_xlsx_reads_the_first_sheet():
     assert rows[0].values["department"] == "" and rows[0].line == 2
 
 
+def test_a_gbk_csv_from_excel_on_chinese_windows_reads_the_same_as_utf8():
+    text = ("用户名,姓名,邮箱,角色,部门\r\n"
+            "li.na,李娜,li.na@example.com,处理人,质量部\r\n"
+            "zhao.lei,赵磊（售后）,zhao@example.com,员工,\r\n")
+    gbk = text.encode("gbk")
+    with pytest.raises(UnicodeDecodeError):
+        gbk.decode("utf-8")  # so the test really reads a file UTF-8 cannot
+    from_gbk = judge(read_file("staff.csv", gbk), USERS, DEPTS)
+    from_utf8 = judge(read_file("staff.csv", text.encode("utf-8")), USERS, DEPTS)
+    assert [r.values for r in from_gbk] == [r.values for r in from_utf8]
+    assert from_gbk[0].values == {"username": "li.na", "name": "李娜", "email": "li.na@example.com",
+                                  "role": "handler", "department": "QA"}
+    assert from_gbk[1].values["name"] == "赵磊（售后）"
+    # GB18030, GBK's superset, covers names GBK cannot write.
+    assert read_csv((HEADER + "x.y,䶮,a@b.cn,employee,\n").encode("gb18030"))[0].values[
+        "name"] == "䶮"
+
+
+def test_bytes_that_are_neither_utf8_nor_gbk_are_refused_with_a_reason():
+    with pytest.raises(ImportFileError, match="neither UTF-8 nor GBK"):
+        read_csv(HEADER.encode() + b"a,\xff\xff,c,d,e\n")
+    with pytest.raises(ImportFileError):  # a UTF-8 BOM followed by GBK bytes
+        read_csv(b"\xef\xbb\xbf" + (HEADER + "li.na,李娜,a@b.cn,employee,\n").encode("gbk"))
+
+
 @pytest.mark.parametrize("name, data", [
     ("staff.txt", b"x"), ("staff.csv", b""), ("staff.csv", b"username,name\nx,y\n"),
     ("staff.csv", "\xff\xfe".encode("latin-1")), ("staff.xlsx", b"not a zip"),
@@ -95,3 +129,13 @@ def test_signed_rows_come_back_unchanged_and_tampering_is_caught():
     assert [(r.line, r.values) for r in back] == [(r.line, r.values) for r in rows]
     assert unsign_rows("other", blob) is None
     assert unsign_rows("secret", blob[:-3] + "abc") is None
+
+
+def test_each_preview_has_its_own_id_so_a_repeated_confirmation_is_recognised():
+    rows = csv_rows("li.na,李娜,li.na@example.com,handler,QA\n")
+    first, second = sign_rows("secret", rows), sign_rows("secret", rows)
+    key1, back1 = unsign_import("secret", first)
+    key2, back2 = unsign_import("secret", second)
+    assert key1 != key2 and len(key1) == 32
+    assert [r.values for r in back1] == [r.values for r in back2] == [r.values for r in rows]
+    assert unsign_import("secret", first)[0] == key1  # the same blob, the same id

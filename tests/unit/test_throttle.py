@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from portal.throttle import RULES, locked_until, refusal
+from portal.throttle import RULES, locked_until, refusal, shown_until
 
 T0 = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
@@ -50,3 +50,12 @@ def test_the_longer_of_two_locks_applies():
     name = minutes(0, 1, 2, 3, 4)
     address = minutes(*[5 + i * 0.1 for i in range(20)])
     assert refusal(name, address, T0 + timedelta(minutes=8)) == address[-1] + RULES.lockout
+
+
+def test_the_end_of_a_lock_is_shown_rounded_up_to_the_minute():
+    at = T0.replace(hour=14, minute=13)
+    assert shown_until(at + timedelta(seconds=58)) == at + timedelta(minutes=1)
+    assert shown_until(at + timedelta(microseconds=1)) == at + timedelta(minutes=1)
+    assert shown_until(at) == at  # already a whole minute
+    assert shown_until(T0.replace(hour=23, minute=59, second=1)) == T0.replace(
+        day=4, hour=0, minute=0)

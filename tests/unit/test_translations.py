@@ -47,3 +47,16 @@ def test_lazy_labels_follow_the_current_locale():
         assert str(label) == "Customer name"
     finally:
         i18n._current.reset(token)
+
+
+def test_a_message_with_a_context_is_extracted_and_translated_apart():
+    found = {(m.context, m.id) for m in _i18n_script().extract() if m.id}
+    assert ("the person who made a change", "Who") in found
+    token = i18n.set_locale("zh_CN")
+    try:
+        assert i18n.pgettext("the person who made a change", "Who") == "操作人"
+        assert i18n.pgettext("the person who saw the data", "Who") == "查看人"
+        assert i18n._("Complaint") == "投诉内容"
+        assert i18n.pgettext("a complaint's number and status", "Complaint") == "投诉编号"
+    finally:
+        i18n._current.reset(token)
