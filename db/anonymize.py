@@ -28,6 +28,7 @@ from db.transactions import atomic, is_sqlite
 from portal.anonymize import (
     ERASED,
     FINAL_STATUSES,
+    SCRUBBED,
     history_changes,
     history_note,
     identity_of,
@@ -116,44 +117,43 @@ async def _anonymize_batch(ids: list[int], now: datetime, env: Env,
                                      OutboxEmail.subject).where(
         OutboxEmail.recipient.is_in(sorted(addresses))) if addresses else []
 
+    records, event_rows, survey_rows, call_rows, gone = [], [], [], [], []
     for row in rows:
         cid = row["id"]
         who = identity_of(row, [e["parsed"] for e in events[cid]],
                           [s["recipient"] for s in surveys[cid]])
         changes = record_changes(row, who)
-        values = {getattr(Complaint, k): v for k, v in changes.items()}
-        values[Complaint.anonymized_at] = now
-        values[Complaint.version] = row["version"] + 1
-        await Complaint.update(values).where(Complaint.id == cid)
+        records.append(tuple(changes.get(n, row[n]) for n in _COLUMNS) + (now, cid))
         for e in events[cid]:
             note = history_note(e["action"], e["note"], who)
             parsed = history_changes(e["parsed"], who)
-            update = {}
-            if note != e["note"]:
-                update[ComplaintEvent.note] = note
-            if parsed != e["parsed"]:
-                update[ComplaintEvent.changes] = json.dumps(parsed, ensure_ascii=False,
-                                                            default=str)
-            if update:
-                await ComplaintEvent.update(update).where(ComplaintEvent.id == e["id"])
+            if note != e["note"] or parsed != e["parsed"]:
+                stored = json.dumps(parsed, ensure_ascii=False, default=str) \
+                    if parsed != e["parsed"] else e["changes"]
+                event_rows.append((note, stored, e["id"]))
         for s in surveys[cid]:
             comments = who.scrub(s["comments"])
             if s["recipient"] or comments != s["comments"]:
-                await Survey.update({Survey.recipient: "", Survey.comments: comments}).where(
-                    Survey.id == s["id"])
+                survey_rows.append(("", comments, s["id"]))
         for a in calls[cid]:
             note = who.scrub(a["note"])
             if note != a["note"]:
-                await RevisitAttempt.update({RevisitAttempt.note: note}).where(
-                    RevisitAttempt.id == a["id"])
+                call_rows.append((note, a["id"]))
         mine = {row["customer_email"], *(s["recipient"] for s in surveys[cid])} - {""}
-        gone = [m["id"] for m in mails
-                if m["recipient"] in mine and row["number"] in m["subject"]]
-        if gone:
-            await OutboxEmail.delete().where(OutboxEmail.id.is_in(gone))
-        await _event(cid, now, None, EVENT, row["status"], row["status"]).save()
+        gone += [m["id"] for m in mails
+                 if m["recipient"] in mine and row["number"] in m["subject"]]
         await rollup.move(row, {**row, **changes}, env.policy, env.tz)  # a no-op, by design
         result.numbers.append(row["number"])
+    await _many("UPDATE complaint SET "
+                + ", ".join(f"{n} = ?" for n in _COLUMNS)
+                + ", anonymized_at = ?, version = version + 1 WHERE id = ?", records)
+    await _many("UPDATE complaint_event SET note = ?, changes = ? WHERE id = ?", event_rows)
+    await _many("UPDATE survey SET recipient = ?, comments = ? WHERE id = ?", survey_rows)
+    await _many("UPDATE revisit_attempt SET note = ? WHERE id = ?", call_rows)
+    await ComplaintEvent.insert(*[_event(row["id"], now, None, EVENT, row["status"],
+                                         row["status"]) for row in rows])
+    if gone:
+        await OutboxEmail.delete().where(OutboxEmail.id.is_in(gone))
     if files:
         await Attachment.delete().where(Attachment.id.is_in([f["id"] for f in files]))
     result.anonymized += len(rows)
@@ -166,6 +166,24 @@ async def _anonymize_batch(ids: list[int], now: datetime, env: Env,
             result.files_removed += 1
         except (OSError, ValueError):
             log.exception("could not delete attachment file %s", f["storage_key"])
+
+
+_COLUMNS = (*ERASED, *SCRUBBED)
+
+
+async def _many(sql: str, rows: list[tuple]) -> None:
+    """One prepared statement run for every row, on the transaction's own connection (a
+    batch's thousands of updates cost milliseconds instead of a round trip each). `sql` is
+    written with `?`; PostgreSQL gets `$1, $2, …`."""
+    if not rows:
+        return
+    transaction = Complaint._meta.db.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("_many runs inside atomic()")
+    if not is_sqlite():
+        parts = sql.split("?")
+        sql = "".join(f"{p}${i}" for i, p in enumerate(parts[:-1], 1)) + parts[-1]
+    await transaction.connection.executemany(sql, rows)
 
 
 async def anonymize_due(now: datetime, env: Env, attachments_dir: Path | None,

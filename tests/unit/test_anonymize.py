@@ -161,6 +161,12 @@ def test_patterns_are_scrubbed_whoever_they_belong_to_but_ordinary_text_stays():
     assert who.scrub("") == "" and who.scrub(None) is None
 
 
+def test_latin_values_match_whole_words_only():
+    who = identity_of({"customer_name": "Li Na", "customer_email": "", "order_no": "A12"})
+    assert who.scrub("Carolina wrote; LI NA called about A12, not BA123") == \
+        f"Carolina wrote; {MARK} called about {MARK}, not BA123"
+
+
 def test_a_one_letter_value_is_not_used_to_scrub():
     who = identity_of({"customer_name": "王", "customer_address": "A"})
     assert who.scrub("A 王 B") == "A 王 B"
