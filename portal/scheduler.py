@@ -50,8 +50,16 @@ class Daily:
         today = now.astimezone(settings.timezone).date()
         if self.done_on == today:
             return None
-        result = await anonymize_due(now, env_for(settings, policy), settings.attachments_dir,
-                                     batch=self.batch, max_batches=self.round_batches)
+        try:
+            result = await anonymize_due(now, env_for(settings, policy),
+                                         settings.attachments_dir, batch=self.batch,
+                                         max_batches=self.round_batches)
+        except Exception:
+            # The sweep and the mail of this round go on; the next try is tomorrow (the
+            # batches done so far are committed, the failed one rolled back).
+            log.exception("anonymization failed")
+            self.done_on = today
+            return None
         if not result.remaining:
             self.done_on = today
         return result

@@ -301,6 +301,25 @@ def test_the_scheduler_runs_it_once_a_day_and_works_off_a_backlog(client, viewer
     assert client.run(tick, settings, POLICY, next_day).anonymized is None
 
 
+def test_a_failing_anonymization_does_not_stop_the_round(client, viewers, settings,
+                                                       monkeypatch):
+    import portal.scheduler
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(portal.scheduler, "anonymize_due", broken)
+    row = client.run(make_complaint, viewers, status="dispatched", now=T)  # mail to send
+    assert client.run(lambda: OutboxEmail.count().where(OutboxEmail.sent_at.is_null())) > 0
+    daily = Daily()
+    result = client.run(tick, settings, POLICY, T + timedelta(minutes=1), daily)
+    assert result.anonymized is None and result.mail.sent > 0
+    assert client.run(lambda: OutboxEmail.count().where(OutboxEmail.sent_at.is_null())) == 0
+    # Not retried every minute: tomorrow.
+    assert daily.done_on == (T + timedelta(minutes=1)).date()
+    assert row["status"] == "dispatched"
+
+
 def _portal(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "portal.cli", *args], capture_output=True,
                           text=True, env=dict(os.environ), timeout=120)

@@ -194,3 +194,19 @@ def test_the_due_rule_and_the_closing_of_an_old_row_agree_on_utc():
     now = datetime(2026, 6, 1, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
     assert is_due(row, now, THREE, TZ)
     assert not is_due(row, now - timedelta(seconds=1), THREE, TZ)
+
+
+# ---- the policy form ------------------------------------------------------------------------
+
+def test_the_form_field_shows_the_default_and_a_saved_policy_without_it_stays_unchanged():
+    from portal.policy_form import PRIVACY_YEARS, apply, fields
+
+    older = {k: v for k, v in RAW.items() if k != "privacy"}  # saved before the setting
+    assert fields(older)[PRIVACY_YEARS] == "3" and fields(RAW)[PRIVACY_YEARS] == "3"
+    assert "privacy" not in apply(older, {PRIVACY_YEARS: "3"}, {"QA"}).raw
+    assert apply(older, {PRIVACY_YEARS: "0"}, {"QA"}).raw["privacy"] == {"anonymize_after_years": 0}
+    assert apply(RAW, {PRIVACY_YEARS: " 7 "}, {"QA"}).raw["privacy"] == {"anonymize_after_years": 7}
+    for bad in ("-1", "51", "2.5", "x", ""):
+        parsed = apply(RAW, {PRIVACY_YEARS: bad}, {"QA"})
+        assert PRIVACY_YEARS in parsed.errors and parsed.raw["privacy"] == RAW["privacy"]
+    assert PRIVACY_YEARS not in apply(RAW, {}, {"QA"}).errors  # left out: kept
