@@ -88,8 +88,8 @@ def _parsed(changes: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-async def _anonymize_batch(ids: list[int], now: datetime, env: Env,
-                           attachments_dir: Path | None, result: AnonymizeResult) -> None:
+async def _anonymize_batch(ids: list[int], now: datetime, env: Env, attachments_dir: Path,
+                           result: AnonymizeResult) -> None:
     rows = await Complaint.select().where(Complaint.id.is_in(ids)).order_by(Complaint.id)
     events: dict[int, list[dict]] = {i: [] for i in ids}
     for e in await ComplaintEvent.select(ComplaintEvent.id, ComplaintEvent.complaint,
@@ -159,8 +159,6 @@ async def _anonymize_batch(ids: list[int], now: datetime, env: Env,
     result.anonymized += len(rows)
     # Last, so that a failure above keeps every file of a complaint that is not anonymized.
     for f in files:
-        if attachments_dir is None:
-            continue
         try:
             path_of(attachments_dir, f["storage_key"]).unlink(missing_ok=True)
             result.files_removed += 1
@@ -186,7 +184,7 @@ async def _many(sql: str, rows: list[tuple]) -> None:
     await transaction.connection.executemany(sql, rows)
 
 
-async def anonymize_due(now: datetime, env: Env, attachments_dir: Path | None,
+async def anonymize_due(now: datetime, env: Env, attachments_dir: Path,
                         batch: int = BATCH, max_batches: int | None = None) -> AnonymizeResult:
     """Anonymizes every complaint due at `now`, `batch` per transaction; at most
     `max_batches` transactions (then `remaining` says whether more are due). Idempotent:

@@ -44,7 +44,7 @@ ERASED = ("customer_name", "customer_phone", "customer_email", "customer_address
 SCRUBBED = ("description", "demand", "location", "cause", "solution", "corrective_action",
             "reply", "invalid_reason", "extension_reason", "appeal_reason")
 # Chinese forms of address after a surname: 张先生, 王女士.
-_TITLES = "先生|女士|小姐|太太|夫人|阿姨|师傅|老师|大爷|大妈|老板|经理|总"
+_TITLES = "先生|女士|小姐|太太|夫人|阿姨|师傅|老师|大爷|大妈|老板|经理"
 _PATTERNS = [
     re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"),  # email
     re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)"),  # mobile, 138-1234-5678

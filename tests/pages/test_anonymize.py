@@ -272,7 +272,8 @@ def test_batches_and_a_round_limit_work_through_a_backlog(client, viewers):
 def test_never_when_the_policy_says_zero_years(client, world):
     off = replace(env(), policy=replace(POLICY, privacy=PrivacyRules(0)))
     assert client.run(due_count, world["due_at"] + timedelta(days=3650), off) == 0
-    result = client.run(anonymize_due, world["due_at"] + timedelta(days=3650), off, None)
+    result = client.run(anonymize_due, world["due_at"] + timedelta(days=3650), off,
+                        world["attachments"])
     assert result.anonymized == 0
     assert client.run(reload, world["number"])["anonymized_at"] is None
 
