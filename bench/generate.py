@@ -192,6 +192,16 @@ def lifecycle(rng: random.Random, now: datetime, logged: datetime, status: str, 
     return out
 
 
+def closed_at(life: dict, status: str, logged: datetime, now: datetime) -> datetime | None:
+    """When it became final (DOMAIN §8 counts the years to its anonymization from there): a
+    closed one some days after its reply (the revisit), an invalid one an hour after logging."""
+    if status == "closed":
+        return min(life["replied_at"] + timedelta(days=3), now - timedelta(minutes=1))
+    if status == "invalid":
+        return min(logged + timedelta(hours=1), now - timedelta(minutes=1))
+    return None
+
+
 def deadlines(life: dict, status: str, logged: datetime) -> None:
     """The deadlines dispatch would have stored (Class II-like spans in calendar time: close
     enough for list order and index shape; bench/sweep.py computes them exactly on the business
@@ -249,7 +259,7 @@ async def generate(n: int, seed: int = 7, python_rollup: bool = False,
                  "signed_off_at", "verified_at", "replied_at", "resolve_minutes", "result_by",
                  "revisit_state", "satisfaction", "reopen_count", "appeal_kind", "appeal_reason",
                  "extension_requests"]
-        columns += extra
+        columns += [*extra, "closed_at"]
         survey_columns = ["complaint", "round", "channel", "sent_at", "sent_by", "recipient",
                           "expires_at", "used_at", "answered_at", "answered_by", "overall", "speed",
                           "attitude", "solved", "comments", "stats_department", "stats_category",
@@ -289,7 +299,7 @@ async def generate(n: int, seed: int = 7, python_rollup: bool = False,
                 "invalid" if status == "invalid" else "", "非本公司产品" if status == "invalid" else "",
                 "来料不良" if replied else "", "换新" if replied else "", "",
                 "已为您处理完毕，感谢反馈。" if replied else "", life["callback_requested"],
-                *(life[c] for c in extra),
+                *(life[c] for c in extra), closed_at(life, status, logged, now),
             ))
             recent.append(number)
             if len(recent) > 2000:

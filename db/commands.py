@@ -15,6 +15,7 @@ from db.notify import Mailing, current_assignee, department_users, notify, role_
 from db.queries import repeat_of, user_names
 from db.tables import Attachment, Complaint, ComplaintEvent, DeadlineAlert, User
 from db.transactions import atomic
+from portal.anonymize import closed_at_after
 from portal.attachments import Upload, store
 from portal.contact import normalize_email, normalize_phone
 from portal.deadlines import (
@@ -458,6 +459,9 @@ async def perform(number: str, action: Action, viewer: Viewer, version: int | No
             schedule = plan(after, policy.deadlines, cal, await sent_alerts(row["id"]))
             changes["next_due"] = schedule.next_due
             changes["next_alert_at"] = schedule.next_alert_at
+            # DOMAIN §8: the anonymization counts its years from the closing.
+            changes["closed_at"] = closed_at_after(row["status"], to_status, row["closed_at"],
+                                                   now)
             values = {getattr(Complaint, k): v for k, v in changes.items()}
             values[Complaint.status] = to_status
             values[Complaint.version] = row["version"] + (1 if versioned else 0)

@@ -31,6 +31,7 @@ LIST_COLUMNS = (
     Complaint.description,
     Complaint.next_due,
     Complaint.assignee,
+    Complaint.anonymized_at,  # DOMAIN §8: the list says so instead of an empty customer
 )
 
 
@@ -116,7 +117,8 @@ async def earlier_complaints(phone: str, email: str, since, exclude_id: int | No
                              limit: int = 20, before_id: int | None = None) -> list[dict]:
     """DOMAIN §4: the customer's complaints (same phone or email) since `since`, newest first,
     with what portal.repeats compares to decide whether one is the same matter. `before_id`:
-    only those logged before that complaint (checking a saved one again)."""
+    only those logged before that complaint (checking a saved one again). An anonymized
+    complaint (DOMAIN §8) is nobody's any more: its erased contacts never match."""
     conditions = []
     if phone:
         conditions.append(Complaint.customer_phone == normalize_phone(phone))
@@ -131,7 +133,7 @@ async def earlier_complaints(phone: str, email: str, since, exclude_id: int | No
         Complaint.id, Complaint.number, Complaint.received_at, Complaint.logged_at,
         Complaint.status, Complaint.grade, Complaint.category, Complaint.product, Complaint.order_no,
         Complaint.description, Complaint.department, Complaint.logged_by,
-    ).where(match & (Complaint.logged_at >= since))
+    ).where(match & (Complaint.logged_at >= since) & Complaint.anonymized_at.is_null())
     if exclude_id:
         query = query.where(Complaint.id != exclude_id)
     if before_id:

@@ -13,6 +13,7 @@ from db.commands import Env, _event, sent_alerts
 from db.notify import department_users, notify, role_users
 from db.tables import Complaint, OutboxEmail, RevisitAttempt, Survey
 from db.transactions import atomic, is_sqlite
+from portal.anonymize import closed_at_after
 from portal.deadlines import DUE_COLUMN, Deadline, compute
 from portal.notices import survey_email
 from portal.revisit import (
@@ -49,7 +50,8 @@ async def after_reply(row: dict, now: datetime, env: Env) -> dict:
                    "revisit_attempts": 0, "survey_return_at": None}
         status = Status.REPLIED
     else:
-        changes = {"revisit_state": RevisitState.NOT_DRAWN, "revisit_due": None}
+        changes = {"revisit_state": RevisitState.NOT_DRAWN, "revisit_due": None,
+                   "closed_at": now}  # DOMAIN §8: the anonymization counts from here
         status = Status.CLOSED
     values = {getattr(Complaint, k): v for k, v in changes.items()}
     values[Complaint.status] = status
@@ -235,6 +237,7 @@ async def _apply_answer(complaint_id: int, survey_id: int, answers: dict, now: d
             changes, status = result.changes, result.status
         else:  # the revisit was already settled (e.g. closed by the CS head): keep the answer
             changes, status = {"satisfaction": answers["overall"]}, row["status"]
+        changes["closed_at"] = closed_at_after(row["status"], status, row["closed_at"], now)
         after = {**row, **changes, "status": status}
         schedule = plan(after, env.policy.deadlines, cal, await sent_alerts(row["id"]))
         values = {getattr(Complaint, k): v for k, v in changes.items()}

@@ -125,6 +125,10 @@ class Complaint(Table):
     # the office urged (催办) the department.
     assignee = Integer(null=True, default=None, index=True)
     urge_count = Integer(default=0)
+    # DOMAIN §8 (portal.anonymize): when it last became final (closed or invalid; cleared by
+    # a reopen), and when its customer's personal data was erased.
+    closed_at = Timestamptz(null=True, default=None)
+    anonymized_at = Timestamptz(null=True, default=None)
 
 
 class ComplaintEvent(Table):

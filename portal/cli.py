@@ -1,4 +1,4 @@
-"""The `portal` command: migrate, demo, serve, worker, createuser."""
+"""The `portal` command: migrate, demo, serve, worker, stats-rebuild, anonymize, createuser."""
 
 from __future__ import annotations
 
@@ -69,6 +69,28 @@ async def rebuild_stats() -> int:
         return await rebuild(policy, settings.timezone)
 
 
+async def anonymize(dry_run: bool) -> str:
+    """DOMAIN §8: every complaint due now, in batches (or, dry, how many are due)."""
+    from db.anonymize import anonymize_due, due_count
+    from portal.config import load_settings
+    from portal.policy import load_policy
+    from portal.scheduler import env_for
+    from portal.timeutil import utcnow
+
+    settings = load_settings()
+    policy = await current_policy(settings.policy_path, load_policy(settings.policy_path))
+    years = policy.privacy.anonymize_after_years
+    if not years:
+        return "anonymization is off (privacy.anonymize_after_years = 0): nothing to do"
+    env, now = env_for(settings, policy), utcnow()
+    if dry_run:
+        n = await due_count(now, env)
+        return f"{n} closed complaint(s) would be anonymized (closed {years} or more years ago)"
+    result = await anonymize_due(now, env, settings.attachments_dir)
+    return (f"{result.anonymized} closed complaint(s) anonymized (closed {years} or more years "
+            f"ago); {result.files_removed} attachment file(s) deleted")
+
+
 async def run_worker(once: bool) -> None:
     import logging
 
@@ -131,6 +153,10 @@ def main(argv: list[str] | None = None) -> None:
     worker.add_argument("--once", action="store_true", help="one round, then exit")
     sub.add_parser("stats-rebuild", help="recompute the statistics rollups from the complaints "
                    "(after an upgrade that adds figures, or a change of the revisit policy)")
+    an = sub.add_parser("anonymize", help="anonymize the complaints closed longer ago than the "
+                        "policy's privacy.anonymize_after_years (the server does it daily)")
+    an.add_argument("--dry-run", action="store_true",
+                    help="only count the complaints that would be anonymized")
     cu = sub.add_parser("createuser", help="create a user, or update one with that username")
     cu.add_argument("username")
     cu.add_argument("--role", required=True, choices=[r.value for r in Role])
@@ -163,6 +189,8 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(run_worker(args.once))
     elif args.command == "stats-rebuild":
         print(f"statistics rebuilt: {asyncio.run(pooled(rebuild_stats))} rollup rows")
+    elif args.command == "anonymize":
+        print(asyncio.run(pooled(lambda: anonymize(args.dry_run))))
     elif args.command == "createuser":
         password = args.password or getpass.getpass("password: ")
         if len(password) < 8:

@@ -16,7 +16,7 @@ from portal.cli import create_user
 from portal.config import load_settings
 from portal.policy import load_policy
 from portal.scheduler import env_for
-from portal.timeutil import utcnow
+from portal.timeutil import months_before, utcnow
 from portal.workflow import Action, Viewer
 
 DEMO_PASSWORD = "demo-pass"  # noqa: S105 (documented demo log-in)
@@ -235,6 +235,35 @@ async def _demo_revisits(viewers: dict[str, Viewer], env: Env, now: datetime) ->
                           now - timedelta(minutes=30), env)
 
 
+async def _demo_anonymized(viewers: dict[str, Viewer], env: Env, policy, settings,
+                           now: datetime) -> int:
+    """DOMAIN §8 in the demo: a complaint closed a month longer ago than the policy keeps
+    customers' data, anonymized the way the server's daily round does it."""
+    from db.anonymize import anonymize_due
+
+    years = policy.privacy.anonymize_after_years
+    if not years:
+        return 0
+    logged = months_before(now, 12 * years) - timedelta(days=40)
+    data = IntakeData(
+        customer_name="郑浩", customer_phone="13612340000", customer_email="zhenghao@example.com",
+        customer_address="苏州市工业园区星湖街 328 号", channel="phone", category="quality",
+        received_at=logged - timedelta(hours=1), occurred_at=None, location="",
+        product="电饭煲", model_batch="RC-5L", order_no="SO20230118", purchase_date=None,
+        complained_department=None, complained_person="",
+        description="郑先生反映电饭煲内胆涂层脱落，请回电 13612340000。", demand="更换内胆",
+        claimed_loss=Decimal(0), criteria=["II-7"], urgent=False, callback_requested=True)
+    number = await log_complaint(data, viewers["clerk"].id, [], logged, policy,
+                                 settings.attachments_dir, settings.timezone)
+    await advance(number, "replied", viewers, "QA", start=logged, step=timedelta(hours=2),
+                  env=env)
+    row = await Complaint.select(Complaint.version).where(Complaint.number == number).first()
+    await perform(number, Action.REVISIT_ATTEMPT, viewers["office"], row["version"], {
+        "outcome": "reached", "overall": 4, "speed": 4, "attitude": 5, "solved": True,
+        "comments": "郑先生表示满意。"}, logged + timedelta(days=3), env)
+    return (await anonymize_due(now, env, settings.attachments_dir)).anonymized
+
+
 async def load_demo() -> str:
     settings = load_settings()
     policy = load_policy(settings.policy_path)
@@ -276,5 +305,6 @@ async def load_demo() -> str:
         step = timedelta(hours=1 if target in ("appealed", "extension") else rng.randint(1, 20))
         await advance(number, target, viewers, handling, start=logged, step=step, now=now, env=env)
     await _demo_revisits(viewers, env, now)
+    anonymized = await _demo_anonymized(viewers, env, policy, settings, now)
     return (f"demo loaded: {len(DEPARTMENTS)} departments, {len(USERS)} users, "
-            f"{HISTORY + len(PLAN)} complaints")
+            f"{HISTORY + len(PLAN) + anonymized} complaints ({anonymized} anonymized)")

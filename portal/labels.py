@@ -56,6 +56,7 @@ EVENT_LABELS = {
     "revisit-draw": _l("Revisit draw"),
     "survey-answered": _l("Survey answered by the customer"),
     "survey-returned": _l("Email survey unanswered: back to the phone queue"),
+    "anonymized": _l("Anonymized: the customer's personal data erased"),
 }
 
 REVISIT_STATE_LABELS = {

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
+from portal.anonymize import PrivacyRules, parse_privacy
 from portal.assessment import AssessmentRules, parse_assessment
 from portal.deadlines import DeadlineRules, parse_rules
 from portal.revisit import RevisitRules, parse_revisit
@@ -68,6 +69,7 @@ class Policy:
     revisit: RevisitRules | None = None
     assessment: AssessmentRules | None = None
     session: SessionRules = field(default_factory=SessionRules)
+    privacy: PrivacyRules = field(default_factory=PrivacyRules)  # DOMAIN §8
     _index: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -181,10 +183,11 @@ def parse_policy(data: dict, department_codes: set[str] | None = None,
         revisit = parse_revisit(data.get("revisit", {}), [g.code for g in grades])
         assessment = parse_assessment(data.get("assessment", {}), [g.code for g in grades])
         session = parse_session(data.get("session", {}))
+        privacy = parse_privacy(data.get("privacy", {}))
     except ValueError as exc:
         raise PolicyError(f"policy: {exc}") from exc
     return Policy(tuple(grades), tuple(channels), tuple(categories), tuple(criteria), months,
-                  work_start, work_end, rules, revisit, assessment, session)
+                  work_start, work_end, rules, revisit, assessment, session, privacy)
 
 
 def _working_hours(raw: dict) -> tuple[time, time]:

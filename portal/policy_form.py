@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from portal import anonymize
 from portal.deadlines import Deadline, Span, SpanError, order_problems
 from portal.i18n import _, get_locale
 from portal.revisit import DEFAULT_QUESTIONS, QUESTION_KINDS
@@ -29,6 +30,7 @@ QUESTION_ASK = ("required", "optional", "no")  # revisit.questions.<code>.ask
 DEPARTMENT_PARTS = ("on_time", "satisfaction", "first_time", "low_repeat")
 EMPLOYEE_PARTS = ("on_time", "satisfaction", "volume")
 LABEL_MAX = 200
+PRIVACY_YEARS = "privacy.anonymize_after_years"
 _CODE = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -100,6 +102,8 @@ def fields(raw: Mapping) -> dict[str, str]:
         assessment.get("employee_penalty_grades", ["I", "II"]))
     for name, value in raw.get("session", {}).items():
         out[f"session.{name}"] = _g(value)
+    out[PRIVACY_YEARS] = str(raw.get("privacy", {}).get("anonymize_after_years",
+                                                        anonymize.DEFAULT_YEARS))
     return out
 
 
@@ -290,6 +294,7 @@ def apply(raw: Mapping, posted: Mapping[str, str], department_codes: set[str],
                 errors[name] = _("Enter a number of hours above 0.")
             else:
                 new["session"][key] = int(number) if number.is_integer() else number
+    _privacy(new, value, errors)
     return result
 
 
@@ -398,6 +403,21 @@ def _apply_questions(revisit: dict, value, label, errors: dict) -> None:
                 item["required"] = False
     if had or listed != [_question_entry(q) for q in DEFAULT_QUESTIONS]:
         revisit["questions"] = listed
+
+
+def _privacy(new: dict, value, errors: dict) -> None:
+    """DOMAIN §8: years after closing before a complaint is anonymized (0 = never)."""
+    if value(PRIVACY_YEARS) is None:
+        return
+    privacy = dict(new.get("privacy", {}))
+    stated = "anonymize_after_years" in privacy
+    _whole(privacy, "anonymize_after_years", PRIVACY_YEARS, value, errors, 0,
+           anonymize.MAX_YEARS)
+    # A policy saved before the setting existed gets it only when it differs from the
+    # default it has been running with: an unchanged form stays "no change".
+    if PRIVACY_YEARS not in errors and (
+            stated or privacy["anonymize_after_years"] != anonymize.DEFAULT_YEARS):
+        new["privacy"] = privacy
 
 
 def _span(text: str, name: str, errors: dict, required: bool) -> str | None:

@@ -54,6 +54,7 @@ TOP = {
     "session.idle_working_hours": _l("Signed out after this many working hours without "
                                      "activity"),
     "session.absolute_hours": _l("Signed out after this many hours in any case"),
+    "privacy.anonymize_after_years": _l("Anonymize closed complaints after (years; 0 = never)"),
 }
 PARTS = {
     "on_time": _l("On time"),

@@ -107,7 +107,9 @@ async def _page_context(request: Request, row: dict, forms: dict | None = None) 
     cal = await business_calendar(policy, request.app.state.settings.timezone)
     now = utcnow()
     subject = subject_at(row, now, policy, cal)
-    full_contacts = sees_contacts(user.viewer, subject)
+    may_see = sees_contacts(user.viewer, subject)
+    # DOMAIN §8: an anonymized complaint has no contact details left to show (or to log).
+    full_contacts = may_see and row["anonymized_at"] is None
     if full_contacts:
         # DOMAIN §8: every view of a customer's full contact details is logged.
         await ContactView(user=user.id, complaint=row["id"], at=utcnow()).save()
@@ -143,7 +145,7 @@ async def _page_context(request: Request, row: dict, forms: dict | None = None) 
         "attachments": await queries.attachments_of(row["id"]),
         "linked": await queries.linked_complaints(row),
         "people": people,
-        "revisit": await _revisit_context(row) if full_contacts else None,
+        "revisit": await _revisit_context(row) if may_see else None,
         "now": now,
     }
 
@@ -270,10 +272,14 @@ async def attachment(request: Request, number: str, attachment_id: int) -> File:
     raise NotFoundException()
 
 
-def _may_correct(request: Request) -> None:
-    """Correcting the record is the complaint office's (and the CS head's) work."""
+def _may_correct(request: Request, row: dict) -> None:
+    """Correcting the record is the complaint office's (and the CS head's) work; an
+    anonymized record (DOMAIN §8) is not corrected: its customer's data is gone for good."""
     if not user_of(request).is_office:
         raise PermissionDeniedException()
+    if row["anonymized_at"] is not None:
+        raise Conflict(detail=_("This complaint was anonymized: the customer's personal data "
+                                "was erased and the record can no longer be corrected."))
 
 
 def _correction_form(request: Request, row: dict, departments: list[dict],
@@ -307,7 +313,7 @@ async def _correction_page(request: Request, row: dict, form: CorrectionForm,
 @get("/complaints/{number:str}/edit")
 async def correction_page(request: Request, number: str) -> object:
     row = await _visible_complaint(request, number)
-    _may_correct(request)
+    _may_correct(request, row)
     form = _correction_form(request, row, await queries.departments())
     return await _correction_page(request, row, form)
 
@@ -316,7 +322,7 @@ async def correction_page(request: Request, number: str) -> object:
 async def correct(request: Request, number: str) -> object:
     """Correct the record (issue 12 §4); see db/corrections.py for what follows a change."""
     row = await _visible_complaint(request, number)
-    _may_correct(request)
+    _may_correct(request, row)
     departments = await queries.departments()
     form = _correction_form(request, row, departments, await form_data(request))
     if not form.validate():
@@ -350,6 +356,7 @@ async def _stale_correction(request: Request, number: str, departments: list[dic
     current = await queries.complaint_by_number(number)
     if current is None:
         raise NotFoundException()
+    _may_correct(request, current)  # anonymized meanwhile: 409 without the form
     form = _correction_form(request, current, departments)
     sentence = CONFLICT_MESSAGES["stale"]  # the one every stale edit gets
     return await _correction_page(request, current, form, 409, _(sentence), "error")

@@ -401,10 +401,13 @@ def pages_for(role: str, demo: dict, client) -> list[str]:
 
 async def _ids() -> dict:
     users = {u["username"]: u["id"] for u in await User.select(User.username, User.id)}
-    rows = await Complaint.select(Complaint.number, Complaint.status).order_by(Complaint.id)
+    rows = await Complaint.select(Complaint.number, Complaint.status,
+                                  Complaint.anonymized_at).order_by(Complaint.id)
     by_status = {}
     for r in rows:
         by_status.setdefault(r["status"], r["number"])
+        if r["anonymized_at"]:  # the demo's anonymized complaint (DOMAIN §8)
+            by_status.setdefault("anonymized", r["number"])
     return {**users, "by_status": list(by_status.values())}
 
 
