@@ -8,22 +8,37 @@ name, product, order no., description, demand). Each tier excludes the rows of t
 ones, so the keyset cursor `tier.id` pages through each row once.
 
 On PostgreSQL the LIKE/ILIKE conditions are answered by pg_trgm GIN indexes (migration
-2026-12-03). A text query of one or two characters (漏水, 王) has no trigram: it finds customer
-names that begin with it in every complaint (the btree complaint_customer_name_prefix), and
-the text columns containing it among the latest SHORT_WINDOW complaints only, a bounded
-newest-first scan; the page says so and asks for three characters to search everything."""
+2026-12-03). A text query of one or two characters has no trigram. It first finds customer
+names that begin with it in every complaint (the btree complaint_customer_name_prefix), then
+the text columns containing it:
+- two characters (漏水, 退款: most Chinese words) in every complaint, through the GIN index
+  complaint_text_bigrams over complaint_bigrams(BIGRAM_SOURCE), every overlapping pair of
+  characters of the searched columns, lower-cased (migration 2026-12-05T06:30). The condition
+  is `complaint_bigrams(…) @> ARRAY[lower(q)]` AND the same ILIKE as for longer text: the
+  ILIKE keeps the meaning exact and, when the planner walks the primary key newest first (a
+  common pair), is checked before the function, so the pairs are computed only for matches;
+- one character among the latest SHORT_WINDOW complaints only, a bounded newest-first scan
+  (a single character is rarely a useful search; the page says so).
+SQLite has no such index: LIKE reads every complaint for two characters too (cheap at its
+sizes); one character keeps the same window as PostgreSQL."""
 
 from __future__ import annotations
+
+from piccolo.columns.combination import WhereRaw
 
 from db.queries import LIST_COLUMNS, PAGE_SIZE
 from db.tables import Complaint
 from db.transactions import is_sqlite
-from portal.search import SearchQuery
+from portal.search import MIN_BIGRAM, SearchQuery
 from portal.workflow import DEPARTMENT_ROLES, OFFICE_ROLES, Viewer
 
 SHORT_WINDOW = 100_000
 TEXT_COLUMNS = (Complaint.customer_name, Complaint.product, Complaint.order_no,
                 Complaint.description, Complaint.demand)
+# The text the bigram index is built on (migration 2026-12-05T06:30 repeats it): a query must
+# use the very same expression for PostgreSQL to use the index. Every column is NOT NULL.
+BIGRAM_INDEX = "complaint_text_bigrams"
+BIGRAM_SOURCE = " || ' ' || ".join(f'"complaint"."{c._meta.db_column_name}"' for c in TEXT_COLUMNS)
 
 
 def _escape(text: str) -> str:
@@ -35,6 +50,14 @@ def _contains(column, text: str):
     # SQLite's LIKE already ignores ASCII case; PostgreSQL needs ILIKE.
     op = "like" if is_sqlite() else "ilike"
     return getattr(column, op)(f"%{_escape(text)}%")
+
+
+def _text_contains(text: str):
+    """Any of the text columns contains `text`."""
+    match = _any([_contains(column, text) for column in TEXT_COLUMNS])
+    if len(text) == MIN_BIGRAM and not is_sqlite():  # the bigram index (3+: the trigram ones)
+        match = WhereRaw(f"complaint_bigrams({BIGRAM_SOURCE}) @> ARRAY[lower({{}})]", text) & match
+    return match
 
 
 def _any(conditions: list):
@@ -68,17 +91,18 @@ def _tiers(sq: SearchQuery, floor: int | None) -> list[list[tuple]]:
     if sq.short:
         prefix = f"{_escape(sq.text)}%"
         rest.append((Complaint.customer_name.like(prefix), Complaint.customer_name.not_like(prefix)))
-        # A tier of its own: ORed with the name prefix, the id bound could not limit the scan.
-        text = _any([_contains(column, sq.text) for column in TEXT_COLUMNS])
-        recent.append((text & (Complaint.id > floor) if floor else text, None))
+        # A tier of its own: the names that begin with the query come first, and ORed with the
+        # name prefix, neither the id bound nor the bigram index could limit the scan.
+        text = _text_contains(sq.text)
+        recent.append((text & (Complaint.id > floor) if floor and sq.windowed else text, None))
     else:
         rest.extend((_contains(column, sq.text), None) for column in TEXT_COLUMNS)
     return [tier for tier in (first, second, rest, recent) if tier]
 
 
 def tier_conditions(sq: SearchQuery, floor: int | None = None) -> list:
-    """One condition per tier, each excluding the rows of the tiers before it; a short text
-    query looks into the text of complaints with an id above `floor` only."""
+    """One condition per tier, each excluding the rows of the tiers before it; a one-character
+    text query looks into the text of complaints with an id above `floor` only."""
     conditions, earlier = [], []
     for tier in _tiers(sq, floor):
         condition = _any([c for c, _ in tier])
@@ -95,8 +119,8 @@ def search_condition(sq: SearchQuery, floor: int | None = None):
 
 
 async def short_floor(sq: SearchQuery) -> int | None:
-    """The id below which a short text query reads no text (None: no bound needed)."""
-    if not sq.short:
+    """The id below which a one-character text query reads no text (None: no bound needed)."""
+    if not sq.windowed:
         return None
     newest = await Complaint.select(Complaint.id).order_by(Complaint.id, ascending=False).first()
     return newest["id"] - SHORT_WINDOW if newest and newest["id"] > SHORT_WINDOW else None
