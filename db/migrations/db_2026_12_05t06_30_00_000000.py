@@ -9,9 +9,17 @@ complaint_text_bigrams holds the pairs of the searched columns joined by blanks,
 contains the two characters, old ones included. db/search.py BIGRAM_SOURCE must stay the same
 expression as the one below, or the planner will not use the index (a test checks the plan).
 
-Measured at 1,000,000 complaints (bench/README.md): about a minute to build (and a few seconds
-to ANALYZE), the table locked against writes meanwhile (CREATE INDEX CONCURRENTLY cannot run in
-a migration's transaction).
+Measured at 1,000,000 complaints (bench/README.md): about a minute to build (and two seconds
+to ANALYZE), the table locked against writes meanwhile: Piccolo runs a migration in a
+transaction, where CREATE INDEX CONCURRENTLY cannot run. Where writes cannot stop for that
+long, create the function and the index CONCURRENTLY by hand first; IF NOT EXISTS then skips
+the build here.
+
+The planner knows the frequency of the commonest pairs only (hence the COST, PARALLEL UNSAFE
+and ANALYZE below, and the strpos of db/search.py). Should a rare pair ever be planned as a
+walk of the whole table (texts far longer than today's, millions more complaints), give the
+index more statistics: ALTER INDEX complaint_text_bigrams ALTER COLUMN 1 SET STATISTICS 1000
+(ANALYZE of complaint then ~10x slower; bench/README.md, Search).
 
 SQLite: nothing; its search reads every row with LIKE."""
 
