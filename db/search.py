@@ -8,22 +8,42 @@ name, product, order no., description, demand). Each tier excludes the rows of t
 ones, so the keyset cursor `tier.id` pages through each row once.
 
 On PostgreSQL the LIKE/ILIKE conditions are answered by pg_trgm GIN indexes (migration
-2026-12-03). A text query of one or two characters (漏水, 王) has no trigram: it finds customer
-names that begin with it in every complaint (the btree complaint_customer_name_prefix), and
-the text columns containing it among the latest SHORT_WINDOW complaints only, a bounded
-newest-first scan; the page says so and asks for three characters to search everything."""
+2026-12-03). A text query of one or two characters has no trigram. It first finds customer
+names that begin with it in every complaint (the btree complaint_customer_name_prefix), then
+the text columns containing it:
+- two characters (漏水, 退款: most Chinese words) in every complaint, through the GIN index
+  complaint_text_bigrams over complaint_bigrams(BIGRAM_SOURCE), every overlapping pair of
+  characters of the searched columns, lower-cased (migration 2026-12-05T06:30; _BIGRAM_MATCH
+  is the condition): among the latest SHORT_WINDOW complaints, then the older ones;
+- one character among the latest SHORT_WINDOW complaints only, a bounded newest-first scan
+  (a single character is rarely a useful search; the page says so).
+SQLite has no such index: LIKE reads every complaint for two characters too (cheap at its
+sizes); one character keeps the same window as PostgreSQL."""
 
 from __future__ import annotations
+
+from piccolo.columns.combination import WhereRaw
 
 from db.queries import LIST_COLUMNS, PAGE_SIZE
 from db.tables import Complaint
 from db.transactions import is_sqlite
-from portal.search import SearchQuery
+from portal.search import MIN_BIGRAM, SearchQuery
 from portal.workflow import DEPARTMENT_ROLES, OFFICE_ROLES, Viewer
 
 SHORT_WINDOW = 100_000
 TEXT_COLUMNS = (Complaint.customer_name, Complaint.product, Complaint.order_no,
                 Complaint.description, Complaint.demand)
+# The text the bigram index is built on (migration 2026-12-05T06:30 repeats it): a query must
+# use the very same expression for PostgreSQL to use the index. Every column is NOT NULL.
+BIGRAM_INDEX = "complaint_text_bigrams"
+BIGRAM_SOURCE = " || ' ' || ".join(f'"complaint"."{c._meta.db_column_name}"' for c in TEXT_COLUMNS)
+# The index condition, and the same test as a plain substring search of the lowered text (two
+# characters hold no blank, so it never spans two columns). Where the planner walks the
+# primary key newest first (a common pair) the cheap strpos runs first and the pairs are
+# computed for the matches only; and it is estimated to keep a third of the rows, which keeps
+# a rare pair, whose frequency the planner overestimates, on the index.
+_BIGRAM_MATCH = (f"(complaint_bigrams({BIGRAM_SOURCE}) @> ARRAY[lower({{}})] "
+                 f"AND strpos(lower({BIGRAM_SOURCE}), lower({{}})) > 0)")
 
 
 def _escape(text: str) -> str:
@@ -35,6 +55,13 @@ def _contains(column, text: str):
     # SQLite's LIKE already ignores ASCII case; PostgreSQL needs ILIKE.
     op = "like" if is_sqlite() else "ilike"
     return getattr(column, op)(f"%{_escape(text)}%")
+
+
+def _text_contains(text: str):
+    """Any of the text columns contains `text`."""
+    if len(text) == MIN_BIGRAM and not is_sqlite():  # the bigram index (3+: the trigram ones)
+        return WhereRaw(_BIGRAM_MATCH, text, text)
+    return _any([_contains(column, text) for column in TEXT_COLUMNS])
 
 
 def _any(conditions: list):
@@ -64,21 +91,32 @@ def _tiers(sq: SearchQuery, floor: int | None) -> list[list[tuple]]:
             second.append((Complaint.number.like(f"%{frag}"),
                            Complaint.number.not_like(f"%{frag}")))
         rest.append((Complaint.number.like(f"%{frag}%"), Complaint.number.not_like(f"%{frag}%")))
-    recent = []
+    recent, older = [], []
     if sq.short:
         prefix = f"{_escape(sq.text)}%"
         rest.append((Complaint.customer_name.like(prefix), Complaint.customer_name.not_like(prefix)))
-        # A tier of its own: ORed with the name prefix, the id bound could not limit the scan.
-        text = _any([_contains(column, sq.text) for column in TEXT_COLUMNS])
-        recent.append((text & (Complaint.id > floor) if floor else text, None))
+        # Tiers of their own: the names that begin with the query come first, and ORed with the
+        # name prefix, neither the id bound nor the bigram index could limit the scan.
+        text = _text_contains(sq.text)
+        if floor is None:
+            recent.append((text, None))
+        else:
+            # The newest SHORT_WINDOW complaints, then (two characters) the older ones: still
+            # newest first, as one list. A pair in some hundredths of the complaints (冰箱退…)
+            # fills a page from the window (the index ANDed with an id range: a few ms) instead
+            # of reading its thousands of complaints all over the table.
+            recent.append((text & (Complaint.id > floor), None))
+            if not sq.windowed:
+                older.append((text & (Complaint.id <= floor), None))
     else:
         rest.extend((_contains(column, sq.text), None) for column in TEXT_COLUMNS)
-    return [tier for tier in (first, second, rest, recent) if tier]
+    return [tier for tier in (first, second, rest, recent, older) if tier]
 
 
 def tier_conditions(sq: SearchQuery, floor: int | None = None) -> list:
-    """One condition per tier, each excluding the rows of the tiers before it; a short text
-    query looks into the text of complaints with an id above `floor` only."""
+    """One condition per tier, each excluding the rows of the tiers before it; a one-character
+    text query looks into the text of complaints with an id above `floor` only, a
+    two-character one above `floor` first, then at or below it."""
     conditions, earlier = [], []
     for tier in _tiers(sq, floor):
         condition = _any([c for c, _ in tier])
@@ -95,7 +133,9 @@ def search_condition(sq: SearchQuery, floor: int | None = None):
 
 
 async def short_floor(sq: SearchQuery) -> int | None:
-    """The id below which a short text query reads no text (None: no bound needed)."""
+    """The id of the newest complaint before the latest SHORT_WINDOW (None: fewer of them, or
+    not a one- or two-character query): a one-character query reads no text below it, a
+    two-character one reads the complaints above it first."""
     if not sq.short:
         return None
     newest = await Complaint.select(Complaint.id).order_by(Complaint.id, ascending=False).first()

@@ -32,6 +32,9 @@ def test_screenshots_of_search_mine_notifications_and_exports(login, locale, wid
     tag = f"{locale}-{width}"
     page.goto("/search?q=张")
     shot(page, f"h7-search-short-{tag}")
+    page.goto("/search?q=漏电")  # two characters: every complaint, no notice of a window
+    expect(page.locator("p.hint")).to_have_count(0)
+    shot(page, f"h7-search-two-{tag}")
     page.goto("/search?q=0001")
     shot(page, f"h7-search-{tag}")
     page.goto("/search?q=没有这样的投诉内容")

@@ -11,10 +11,13 @@ from portal.contact import normalize_phone
 from portal.numbering import parse_number
 
 MAX_QUERY = 100
-# Shorter text cannot use a trigram index (three characters make the smallest trigram), so a
-# one- or two-character text query searches customer names by their beginning (a surname such
-# as 王) rather than every text column from the middle (db/search.py).
+# Shorter text cannot use a trigram index (three characters make the smallest trigram): a
+# one- or two-character text query also finds customer names by their beginning (a surname
+# such as 王 or 欧阳) first, and two characters (漏水, 退款: most Chinese words) search every text
+# column through the bigram index instead (db/search.py, migration 2026-12-05T06:30).
 MIN_INFIX = 3
+# A single character has no bigram either: its text search is bounded to the newest complaints.
+MIN_BIGRAM = 2
 # "TS-2026-000113", "2026-000113", "ts-000113", "000113", "113"
 _FRAGMENT = re.compile(r"^(?:TS-?)?(\d[\d-]*)$")
 
@@ -32,6 +35,12 @@ class SearchQuery:
     def short(self) -> bool:
         """Too short for a substring search of the text columns."""
         return len(self.text) < MIN_INFIX
+
+    @property
+    def windowed(self) -> bool:
+        """Too short even for the bigram index: the text columns are searched among the
+        newest complaints only (db/search.py SHORT_WINDOW)."""
+        return len(self.text) < MIN_BIGRAM
 
     @property
     def is_empty(self) -> bool:

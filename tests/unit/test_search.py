@@ -48,6 +48,12 @@ def test_one_or_two_characters_are_short():
     assert parse_query("王").short and parse_query("欧阳").short and not parse_query("欧阳娜").short
 
 
+def test_only_one_character_is_searched_in_the_window():
+    """Two characters have a bigram (db/search.py searches every complaint for them)."""
+    assert parse_query("王").windowed and parse_query("5").windowed
+    assert not parse_query("漏电").windowed and not parse_query("欧阳娜").windowed
+
+
 def test_blank_is_empty_and_long_queries_are_cut():
     assert parse_query("   ").is_empty and parse_query(None).is_empty
     assert len(parse_query("x" * 500).text) == MAX_QUERY
