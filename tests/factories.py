@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from db.commands import IntakeData, log_complaint
-from db.tables import Complaint
+from db.tables import Complaint, ComplaintEvent
 from portal.demo import advance
 from portal.policy import load_policy
 from portal.timeutil import utcnow
@@ -38,3 +38,16 @@ async def make_complaint(viewers, status: str = "logged", department: str = "QA"
                                  load_policy(), attachments_dir or Path("/tmp/portal-att"), TZ)
     await advance(number, status, viewers, department, start=now, step=timedelta(seconds=1))
     return await Complaint.select().where(Complaint.number == number).first()
+
+
+def reload(client, number: str) -> dict:
+    """The complaint's row as stored now, through a page test's client."""
+    return client.run(lambda: Complaint.select().where(Complaint.number == number).first())
+
+
+def events(client, cid: int, action: str | None = None) -> list[dict]:
+    """The complaint's history rows (of one action), oldest first."""
+    query = ComplaintEvent.select().where(ComplaintEvent.complaint == cid)
+    if action:
+        query = query.where(ComplaintEvent.action == action)
+    return client.run(lambda: query.order_by(ComplaintEvent.id))

@@ -7,21 +7,11 @@ import json
 from datetime import timedelta
 
 from db.sweep import sweep
-from db.tables import Complaint, ComplaintEvent, Notification, User
+from db.tables import Complaint, Notification, User
 from tests.deadline_support import env
-from tests.factories import make_complaint
+from tests.factories import events, make_complaint, reload
 
 SUN_LI = "孙丽（质量部）"  # qa.staff as the history names her
-
-
-def reload(client, number):
-    return client.run(lambda: Complaint.select().where(Complaint.number == number).first())
-
-
-def events(client, cid, action):
-    return client.run(lambda: ComplaintEvent.select().where(
-        (ComplaintEvent.complaint == cid) & (ComplaintEvent.action == action)
-    ).order_by(ComplaintEvent.id))
 
 
 def notified(client, cid, kind):

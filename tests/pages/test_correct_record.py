@@ -10,28 +10,17 @@ from decimal import Decimal
 import pytest
 
 from db import rollup
-from db.tables import Complaint, ComplaintEvent, ContactView
+from db.tables import ContactView
 from portal.corrections import CORRECTABLE
 from portal.timeutil import utcnow
 from portal.workflow import Action
 from tests.deadline_support import POLICY, TZ, act, dues
-from tests.factories import make_complaint
+from tests.factories import events, make_complaint, reload
 
 EVERY_ROLE = ["clerk", "office", "cshead", "admin", "qa.head", "qa.staff", "svc.head", "svc.staff"]
 REFUSED = {"clerk": 403, "qa.head": 403, "qa.staff": 403,  # see it (logged it / handle it)
            "svc.head": 404, "svc.staff": 404, "admin": 404}  # strangers
 REASON = "登记时电话记错"
-
-
-def reload(client, number):
-    return client.run(lambda: Complaint.select().where(Complaint.number == number).first())
-
-
-def events(client, cid, action=None):
-    query = ComplaintEvent.select().where(ComplaintEvent.complaint == cid)
-    if action:
-        query = query.where(ComplaintEvent.action == action)
-    return client.run(lambda: query.order_by(ComplaintEvent.id))
 
 
 def contact_views(client, cid):

@@ -6,21 +6,10 @@ import re
 
 import pytest
 
-from db.tables import Complaint, ComplaintEvent, Notification, OutboxEmail, StatsDay, User
-from tests.factories import make_complaint
+from db.tables import Notification, OutboxEmail, StatsDay, User
+from tests.factories import events, make_complaint, reload
 
 EVERY_ROLE = ["clerk", "office", "cshead", "admin", "qa.head", "qa.staff", "svc.head", "svc.staff"]
-
-
-def reload(client, number):
-    return client.run(lambda: Complaint.select().where(Complaint.number == number).first())
-
-
-def events(client, cid, action=None):
-    query = ComplaintEvent.select().where(ComplaintEvent.complaint == cid)
-    if action:
-        query = query.where(ComplaintEvent.action == action)
-    return client.run(lambda: query.order_by(ComplaintEvent.id))
 
 
 def notices(client, cid, kind):
